@@ -1,0 +1,49 @@
+package io.github.k3portlock;
+
+import java.util.List;
+
+/**
+ * A token representing a held lock, modelled on {@link java.nio.channels.FileLock}.
+ *
+ * <p>A handle is valid from the moment it is returned until it is released, by {@link #release()}
+ * or {@link #close()}, or until the process exits (the kernel then frees the ports). Releasing an
+ * invalid handle has no effect. The lock is held on behalf of the whole process, not of a thread:
+ * any thread may release it.
+ *
+ * <p>Implementations are thread-safe. Actions in a thread prior to {@link #release()}
+ * <i>happen-before</i> actions following the next successful acquisition of the same key in this
+ * JVM. Across processes, the lock only orders the critical sections; memory effects there travel
+ * through whatever the processes share (files, databases).
+ */
+public interface LockHandle extends AutoCloseable {
+
+    /**
+     * Returns the key this handle locks.
+     *
+     * @return the key
+     */
+    String key();
+
+    /**
+     * Returns the ports this handle has bound (a quorum of the key's ports), in ascending order.
+     *
+     * @return an unmodifiable list of ports
+     */
+    List<Integer> ports();
+
+    /**
+     * Tells whether this handle still holds the lock.
+     *
+     * @return {@code true} until released
+     */
+    boolean isValid();
+
+    /**
+     * Releases the lock by closing the bound ports. Idempotent; callable from any thread.
+     */
+    void release();
+
+    /** Same as {@link #release()}, for try-with-resources. */
+    @Override
+    void close();
+}

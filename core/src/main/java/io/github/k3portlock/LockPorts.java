@@ -1,0 +1,115 @@
+package io.github.k3portlock;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The ports a key maps to under a {@link PortScheme}: one address, {@code count} consecutive
+ * ports, and the quorum ({@code count / 2 + 1}) that must be bound to hold the lock.
+ *
+ * <p>Instances are immutable and thread-safe; their lists are computed once.
+ */
+public final class LockPorts {
+    private final String key;
+    private final InetAddress address;
+    private final int basePort;
+    private final int quorum;
+    private final List<Integer> ports;
+    private final List<InetSocketAddress> socketAddresses;
+
+    LockPorts(String key, InetAddress address, int basePort, int count) {
+        this.key = Objects.requireNonNull(key, "key");
+        this.address = Objects.requireNonNull(address, "address");
+        this.basePort = basePort;
+        this.quorum = count / 2 + 1;
+        List<Integer> p = new ArrayList<>(count);
+        List<InetSocketAddress> a = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            p.add(basePort + i);
+            a.add(new InetSocketAddress(address, basePort + i));
+        }
+        this.ports = Collections.unmodifiableList(p);
+        this.socketAddresses = Collections.unmodifiableList(a);
+    }
+
+    /**
+     * Returns the key.
+     *
+     * @return the key these ports belong to
+     */
+    public String key() {
+        return key;
+    }
+
+    /**
+     * Returns the loopback address the ports are bound on.
+     *
+     * @return the address
+     */
+    public InetAddress address() {
+        return address;
+    }
+
+    /**
+     * Returns the first port.
+     *
+     * @return the base port
+     */
+    public int basePort() {
+        return basePort;
+    }
+
+    /**
+     * Returns all the key's ports in ascending order.
+     *
+     * @return an unmodifiable list of {@code count} ports
+     */
+    public List<Integer> ports() {
+        return ports;
+    }
+
+    /**
+     * Returns the ports as socket addresses, in the same order as {@link #ports()}.
+     *
+     * @return an unmodifiable list
+     */
+    public List<InetSocketAddress> socketAddresses() {
+        return socketAddresses;
+    }
+
+    /**
+     * Returns how many of the ports must be bound to hold the lock.
+     *
+     * @return {@code count / 2 + 1}
+     */
+    public int quorum() {
+        return quorum;
+    }
+
+    /** Returns e.g. {@code 127.0.0.1:44655-44657 (quorum 2)}. */
+    @Override
+    public String toString() {
+        return address.getHostAddress() + ":" + basePort
+                + (ports.size() > 1 ? "-" + (basePort + ports.size() - 1) : "")
+                + " (quorum " + quorum + ")";
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof LockPorts)) {
+            return false;
+        }
+        LockPorts other = (LockPorts) o;
+        return key.equals(other.key) && address.equals(other.address)
+                && basePort == other.basePort && ports.size() == other.ports.size();
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(key, address, basePort, ports.size());
+    }
+}

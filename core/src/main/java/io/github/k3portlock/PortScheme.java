@@ -1,0 +1,285 @@
+package io.github.k3portlock;
+
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Objects;
+
+/**
+ * How keys map to ports: the host, the port range and the number of ports per key.
+ *
+ * <p>The default scheme is the Python original's: {@code base = 40000 + sha1(utf8(key)) mod 20000}
+ * (the digest read as an unsigned big integer), ports {@code base, base+1, base+2} on
+ * {@code 127.0.0.1}, quorum 2. A Java process and a Python process using k3portlock's TCP mode
+ * with the same key therefore exclude each other.
+ *
+ * <p><b>Wide loopback.</b> With {@link Builder#wideLoopback(boolean) wideLoopback(true)} the
+ * address is also taken from the hash, somewhere in {@code 127.0.0.1 - 127.255.255.254}. On Linux
+ * every such address is local, so distinct keys almost never share ports (the default scheme
+ * makes a few percent of a thousand keys held at once collide). Use it when many keys are held at
+ * once and every user of a key is this library with the same scheme; keep the default for
+ * compatibility with the Python original, and on systems (macOS, Windows) where only
+ * {@code 127.0.0.1} is configured: there wide loopback fails at once with "address not local".
+ *
+ * <p>Instances are immutable and thread-safe. Two processes must use equal schemes to exclude
+ * each other.
+ */
+public final class PortScheme {
+    /** The Python original's scheme: 127.0.0.1, ports 40000-60001, 3 ports per key. */
+    public static final PortScheme DEFAULT = builder().build();
+
+    private static final int WIDE_ADDRESSES = (1 << 24) - 2;
+    private static final InetAddress LOCALHOST_V4;
+
+    static {
+        try {
+            LOCALHOST_V4 = InetAddress.getByAddress("localhost", new byte[] {127, 0, 0, 1});
+        } catch (UnknownHostException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final InetAddress host;
+    private final int rangeStart;
+    private final int rangeSize;
+    private final int portCount;
+    private final boolean wideLoopback;
+
+    private PortScheme(Builder b) {
+        this.host = b.host;
+        this.rangeStart = b.rangeStart;
+        this.rangeSize = b.rangeSize;
+        this.portCount = b.portCount;
+        this.wideLoopback = b.wideLoopback;
+    }
+
+    /**
+     * Returns a builder with the default settings.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Maps a key to its ports.
+     *
+     * @param key the lock key, not empty
+     * @return the key's address, ports and quorum
+     * @throws NullPointerException if {@code key} is null
+     * @throws IllegalArgumentException if {@code key} is empty
+     */
+    public LockPorts ports(String key) {
+        checkKey(key);
+        BigInteger h = new BigInteger(1, sha1(key.getBytes(StandardCharsets.UTF_8)));
+        BigInteger[] qr = h.divideAndRemainder(BigInteger.valueOf(rangeSize));
+        int base = rangeStart + qr[1].intValue();
+        InetAddress address = host;
+        if (wideLoopback) {
+            int i = qr[0].mod(BigInteger.valueOf(WIDE_ADDRESSES)).intValue() + 1;
+            try {
+                address = InetAddress.getByAddress(
+                        new byte[] {127, (byte) (i >>> 16), (byte) (i >>> 8), (byte) i});
+            } catch (UnknownHostException e) {
+                throw new AssertionError(e); // four bytes are always a valid address
+            }
+        }
+        return new LockPorts(key, address, base, portCount);
+    }
+
+    static String checkKey(String key) {
+        Objects.requireNonNull(key, "lock key must not be null");
+        if (key.isEmpty()) {
+            throw new IllegalArgumentException("lock key must not be empty");
+        }
+        return key;
+    }
+
+    private static byte[] sha1(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-1").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError("every Java platform provides SHA-1", e);
+        }
+    }
+
+    /**
+     * Returns the host ports are bound on ({@code 127.0.0.1} by default).
+     *
+     * @return the host; with wide loopback, the default host (addresses then come from the hash)
+     */
+    public InetAddress host() {
+        return host;
+    }
+
+    /**
+     * Returns the first base port a key can map to.
+     *
+     * @return the start of the range
+     */
+    public int rangeStart() {
+        return rangeStart;
+    }
+
+    /**
+     * Returns how many base ports keys are spread over.
+     *
+     * @return the size of the range
+     */
+    public int rangeSize() {
+        return rangeSize;
+    }
+
+    /**
+     * Returns how many consecutive ports each key maps to.
+     *
+     * @return an odd count, 3 by default
+     */
+    public int portCount() {
+        return portCount;
+    }
+
+    /**
+     * Tells whether addresses are spread over {@code 127.0.0.0/8}.
+     *
+     * @return {@code true} for wide loopback
+     */
+    public boolean wideLoopback() {
+        return wideLoopback;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof PortScheme)) {
+            return false;
+        }
+        PortScheme s = (PortScheme) o;
+        return host.equals(s.host) && rangeStart == s.rangeStart && rangeSize == s.rangeSize
+                && portCount == s.portCount && wideLoopback == s.wideLoopback;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(host, rangeStart, rangeSize, portCount, wideLoopback);
+    }
+
+    @Override
+    public String toString() {
+        return "PortScheme{host=" + (wideLoopback ? "127.0.0.0/8" : host.getHostAddress())
+                + ", range=" + rangeStart + "+" + rangeSize + ", ports=" + portCount + "}";
+    }
+
+    /**
+     * Builds a {@link PortScheme}; each setter checks its argument at once. Not thread-safe.
+     */
+    public static final class Builder {
+        private InetAddress host = LOCALHOST_V4;
+        private boolean hostSet;
+        private int rangeStart = 40000;
+        private int rangeSize = 20000;
+        private int portCount = 3;
+        private boolean wideLoopback;
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the host to bind on; it must be an address of this machine.
+         *
+         * @param host a local address, e.g. {@code 127.0.0.1} or {@code ::1}
+         * @return this builder
+         * @throws NullPointerException if {@code host} is null
+         */
+        public Builder host(InetAddress host) {
+            this.host = Objects.requireNonNull(host, "host");
+            this.hostSet = true;
+            return this;
+        }
+
+        /**
+         * Sets the host from a literal IP address (no name lookup is done).
+         *
+         * @param literal an IPv4 or IPv6 literal such as {@code "127.0.0.1"}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code literal} is not an IP literal
+         */
+        public Builder host(String literal) {
+            Objects.requireNonNull(literal, "host");
+            if (!literal.matches("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) {
+                throw new IllegalArgumentException("host must be an IP literal, got '" + literal + "'");
+            }
+            try {
+                return host(InetAddress.getByName(literal));
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException("host must be an IP literal, got '" + literal + "'", e);
+            }
+        }
+
+        /**
+         * Sets the range base ports are spread over: {@code start .. start+size-1}.
+         *
+         * @param start the first base port, at least 1
+         * @param size how many base ports, at least 1
+         * @return this builder
+         * @throws IllegalArgumentException if the range, with the port count, leaves 1-65535
+         */
+        public Builder range(int start, int size) {
+            if (start < 1 || size < 1 || (long) start + size - 1 > 65535) {
+                throw new IllegalArgumentException(
+                        "port range " + start + "+" + size + " must lie within 1-65535");
+            }
+            this.rangeStart = start;
+            this.rangeSize = size;
+            return this;
+        }
+
+        /**
+         * Sets how many consecutive ports each key uses; the lock needs {@code count/2+1} of them.
+         *
+         * @param count an odd number from 1 to 15
+         * @return this builder
+         * @throws IllegalArgumentException if {@code count} is even or out of range
+         */
+        public Builder portCount(int count) {
+            if (count < 1 || count > 15 || count % 2 == 0) {
+                throw new IllegalArgumentException("port count must be odd and 1-15, got " + count);
+            }
+            this.portCount = count;
+            return this;
+        }
+
+        /**
+         * Spreads keys over the whole {@code 127.0.0.0/8} network (Linux), see {@link PortScheme}.
+         *
+         * @param wide {@code true} to take the address from the key's hash
+         * @return this builder
+         */
+        public Builder wideLoopback(boolean wide) {
+            this.wideLoopback = wide;
+            return this;
+        }
+
+        /**
+         * Builds the scheme.
+         *
+         * @return an immutable scheme
+         * @throws IllegalStateException if the last port would exceed 65535, or wide loopback is
+         *     combined with an explicit host
+         */
+        public PortScheme build() {
+            if ((long) rangeStart + rangeSize - 1 + portCount - 1 > 65535) {
+                throw new IllegalStateException("range " + rangeStart + "+" + rangeSize + " with "
+                        + portCount + " ports per key exceeds port 65535");
+            }
+            if (wideLoopback && hostSet) {
+                throw new IllegalStateException(
+                        "wide loopback takes the address from the key; do not also set host " + host);
+            }
+            return new PortScheme(this);
+        }
+    }
+}

@@ -1,0 +1,343 @@
+package io.github.k3portlock;
+
+import io.github.k3portlock.internal.PortBinder;
+import io.github.k3portlock.internal.PortHandle;
+import io.github.k3portlock.internal.Quorum;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A blocking cross-process lock: the key is hashed to 3 loopback TCP ports and the lock is held
+ * while 2 of them are bound and listening. The kernel frees the ports, and so the lock, the moment
+ * the holding process exits, however it exits.
+ *
+ * <pre>{@code
+ * try (Portlock lock = new Portlock("nightly-report", Duration.ofSeconds(5))) {
+ *     lock.acquire();            // waits up to 5 s, then throws PortlockTimeoutException
+ *     runReport();
+ * }                              // released here
+ * }</pre>
+ *
+ * <p><b>Ownership and reentrancy.</b> While held, the lock belongs to the thread that took it.
+ * {@link #tryLock()} and {@link #acquire()} by that thread return at once (the lock is already
+ * held); they are <em>not</em> counted, so a single {@link #release()} frees the lock however many
+ * times it was taken. Other threads sharing the instance wait (or get {@code false}) exactly as
+ * another process would. {@code release()} does nothing when the instance holds nothing, and
+ * throws {@link IllegalMonitorStateException} when another thread of this instance holds it.
+ *
+ * <p><b>Thread safety and memory visibility.</b> This class is thread-safe. Sharing one instance
+ * among threads, or giving each thread its own instance of the same key, both give mutual
+ * exclusion. Actions prior to a release happen-before actions following the next acquisition of
+ * the same key in this JVM, by any instance. No monitor is held while waiting, so virtual threads
+ * do not pin.
+ *
+ * <p><b>Scope.</b> The lock is advisory, per network namespace, and not access-controlled: any
+ * local process that binds the ports blocks it. A stranger on one of the three ports (an outgoing
+ * connection using an ephemeral port, say) does not block it; the quorum absorbs one.
+ */
+public final class Portlock implements AutoCloseable {
+    /** The Python original's default timeout for {@link #acquire()}: 1 second. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
+    /** The Python original's default polling interval: 10 milliseconds. */
+    public static final Duration DEFAULT_SLEEP_TIME = Duration.ofMillis(10);
+
+    private final LockPorts target;
+    private final long timeoutNanos;
+    private final long sleepNanos;
+    private final PortBinder binder;
+
+    private final ReentrantLock mutex = new ReentrantLock();
+    private final Condition released = mutex.newCondition();
+    // Guarded by mutex; volatile for the unlocked reads in hasLocked().
+    private volatile PortHandle handle;
+    private Thread owner;
+
+    /**
+     * Creates a lock on {@code key} with the default timeout (1 s) and sleep time (10 ms).
+     *
+     * @param key the lock key, not empty
+     * @throws NullPointerException if {@code key} is null
+     * @throws IllegalArgumentException if {@code key} is empty
+     */
+    public Portlock(String key) {
+        this(key, DEFAULT_TIMEOUT, DEFAULT_SLEEP_TIME);
+    }
+
+    /**
+     * Creates a lock on {@code key} that {@link #acquire() acquire} waits for up to
+     * {@code timeout}.
+     *
+     * @param key the lock key, not empty
+     * @param timeout how long {@link #acquire()} waits; zero means one attempt
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code key} is empty or {@code timeout} negative
+     */
+    public Portlock(String key, Duration timeout) {
+        this(key, timeout, DEFAULT_SLEEP_TIME);
+    }
+
+    /**
+     * Creates a lock on {@code key} that {@link #acquire() acquire} waits for up to
+     * {@code timeout}, trying again every {@code sleepTime}.
+     *
+     * @param key the lock key, not empty
+     * @param timeout how long {@link #acquire()} waits; zero means one attempt
+     * @param sleepTime the pause between attempts, positive; it never stretches the timeout
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code key} is empty, {@code timeout} negative, or
+     *     {@code sleepTime} not positive
+     */
+    public Portlock(String key, Duration timeout, Duration sleepTime) {
+        this(PortScheme.DEFAULT.ports(key), timeout, sleepTime, PortBinder.DEFAULT);
+    }
+
+    Portlock(LockPorts target, Duration timeout, Duration sleepTime, PortBinder binder) {
+        this.target = target;
+        this.timeoutNanos = checkTimeout(target.key(), timeout).toNanos();
+        this.sleepNanos = checkSleepTime(target.key(), sleepTime).toNanos();
+        this.binder = Objects.requireNonNull(binder, "binder");
+    }
+
+    /**
+     * Returns a builder for a lock on {@code key} with options beyond the constructors'.
+     *
+     * @param key the lock key, not empty
+     * @return a new builder
+     * @throws NullPointerException if {@code key} is null
+     * @throws IllegalArgumentException if {@code key} is empty
+     */
+    public static Builder builder(String key) {
+        return new Builder(PortScheme.checkKey(key));
+    }
+
+    static Duration checkTimeout(String key, Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException(
+                    "timeout must not be negative, got " + timeout + " for lock '" + key + "'");
+        }
+        return timeout;
+    }
+
+    static Duration checkSleepTime(String key, Duration sleepTime) {
+        Objects.requireNonNull(sleepTime, "sleepTime");
+        if (sleepTime.isNegative() || sleepTime.isZero()) {
+            throw new IllegalArgumentException(
+                    "sleepTime must be positive, got " + sleepTime + " for lock '" + key + "'");
+        }
+        return sleepTime;
+    }
+
+    /**
+     * Tries once to take the lock, without waiting.
+     *
+     * @return {@code true} if the calling thread now holds the lock (including when it already
+     *     did); {@code false} if another process, instance or thread holds it
+     * @throws PortlockException if a port cannot be bound for a reason other than contention
+     *     (address not local, permission denied, too many open files)
+     */
+    public boolean tryLock() {
+        Thread me = Thread.currentThread();
+        mutex.lock();
+        try {
+            if (owner != null) {
+                return owner == me;
+            }
+            PortHandle h = Quorum.tryAcquire(target, binder);
+            if (h == null) {
+                return false;
+            }
+            owner = me;
+            handle = h;
+            return true;
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /**
+     * Takes the lock, waiting up to the timeout. Attempts are made every {@code sleepTime}, and
+     * one last attempt at the deadline; the sleep time never stretches the timeout.
+     *
+     * @throws PortlockTimeoutException if the lock is still held elsewhere at the deadline
+     * @throws PortlockException if a port cannot be bound for a reason other than contention
+     *     (thrown at once, not at the deadline), or if the thread is interrupted while waiting
+     *     (the interrupt status is then set again)
+     */
+    public void acquire() {
+        long start = System.nanoTime();
+        while (true) {
+            if (tryLock()) {
+                return;
+            }
+            long waited = System.nanoTime() - start;
+            long remaining = timeoutNanos - waited;
+            if (remaining <= 0) {
+                throw new PortlockTimeoutException(target.key(), target.toString(),
+                        Duration.ofNanos(waited));
+            }
+            pause(Math.min(sleepNanos, remaining));
+        }
+    }
+
+    /** Waits before the next attempt; woken early when another thread of this instance releases. */
+    private void pause(long nanos) {
+        mutex.lock();
+        try {
+            // Whoever holds it (another thread of this instance, another instance, another
+            // process), wait on the condition: a release by this instance signals it at once.
+            released.awaitNanos(nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PortlockException(target.key(), -1,
+                    "interrupted while waiting for lock '" + target.key() + "' (" + target + ")", e);
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /**
+     * Releases the lock if this instance holds it; does nothing otherwise. Idempotent.
+     *
+     * @throws IllegalMonitorStateException if another thread holds this instance's lock
+     */
+    public void release() {
+        mutex.lock();
+        try {
+            if (owner == null) {
+                return;
+            }
+            if (owner != Thread.currentThread()) {
+                throw new IllegalMonitorStateException("lock '" + target.key()
+                        + "' is held by thread " + owner.getName() + ", not by "
+                        + Thread.currentThread().getName());
+            }
+            PortHandle h = handle;
+            handle = null;
+            owner = null;
+            h.release();
+            released.signal();
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /**
+     * Tells whether this instance holds the lock (in any thread). Another instance holding the
+     * same key answers {@code false}, as in the Python original.
+     *
+     * @return {@code true} while this instance holds the lock
+     */
+    public boolean hasLocked() {
+        return handle != null;
+    }
+
+    /**
+     * Tells whether the calling thread holds this instance's lock.
+     *
+     * @return {@code true} if the calling thread took the lock and has not released it
+     */
+    public boolean isHeldByCurrentThread() {
+        mutex.lock();
+        try {
+            return owner == Thread.currentThread();
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /**
+     * Returns the key.
+     *
+     * @return the lock key
+     */
+    public String key() {
+        return target.key();
+    }
+
+    /**
+     * Returns the address, ports and quorum the key maps to.
+     *
+     * @return the key's ports
+     */
+    public LockPorts ports() {
+        return target;
+    }
+
+    /**
+     * Releases the lock if held, as {@link #release()}, for try-with-resources.
+     *
+     * @throws IllegalMonitorStateException if another thread holds this instance's lock
+     */
+    @Override
+    public void close() {
+        release();
+    }
+
+    @Override
+    public String toString() {
+        return "Portlock{key='" + target.key() + "', " + target + (hasLocked() ? ", held" : "") + "}";
+    }
+
+    /**
+     * Builds a {@link Portlock} with a timeout, sleep time and {@link PortScheme}; each setter
+     * checks its argument at once. Not thread-safe.
+     */
+    public static final class Builder {
+        private final String key;
+        private Duration timeout = DEFAULT_TIMEOUT;
+        private Duration sleepTime = DEFAULT_SLEEP_TIME;
+        private PortScheme scheme = PortScheme.DEFAULT;
+
+        private Builder(String key) {
+            this.key = key;
+        }
+
+        /**
+         * Sets how long {@link Portlock#acquire()} waits (default 1 s).
+         *
+         * @param timeout zero or more
+         * @return this builder
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder timeout(Duration timeout) {
+            this.timeout = checkTimeout(key, timeout);
+            return this;
+        }
+
+        /**
+         * Sets the pause between attempts (default 10 ms).
+         *
+         * @param sleepTime positive
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder sleepTime(Duration sleepTime) {
+            this.sleepTime = checkSleepTime(key, sleepTime);
+            return this;
+        }
+
+        /**
+         * Sets how the key maps to ports (default {@link PortScheme#DEFAULT}).
+         *
+         * @param scheme the scheme
+         * @return this builder
+         */
+        public Builder scheme(PortScheme scheme) {
+            this.scheme = Objects.requireNonNull(scheme, "scheme");
+            return this;
+        }
+
+        /**
+         * Builds the lock.
+         *
+         * @return a new, unlocked {@link Portlock}
+         */
+        public Portlock build() {
+            return new Portlock(scheme.ports(key), timeout, sleepTime, PortBinder.DEFAULT);
+        }
+    }
+}
