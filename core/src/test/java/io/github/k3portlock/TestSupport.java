@@ -24,6 +24,18 @@ public final class TestSupport {
         return "test-" + UUID.randomUUID();
     }
 
+    static {
+        // The JDK opens a few descriptors once per JVM, lazily: the NIO pre-close socket on the
+        // first channel close, /dev/urandom on the first random UUID. Open them before anyone
+        // counts, so that fd counts only move for sockets the lock itself opens.
+        freshKey();
+        try (ServerSocketChannel ch = ServerSocketChannel.open()) {
+            ch.bind(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 1);
+        } catch (IOException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     /** The number of open file descriptors of this process. */
     public static long openFds() {
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
