@@ -25,14 +25,17 @@ public final class PortHandle implements LockHandle {
 
     private final LockPorts target;
     private final Closeable[] sockets;
-    private final List<Integer> ports;
+    /** Bit {@code i} set: the key's port {@code i} is one of {@code sockets}. */
+    private final int heldMask;
+    /** Computed on first use, off the acquire path; a racy single-check of an immutable list. */
+    private List<Integer> ports;
     @SuppressWarnings("unused") // accessed through RELEASED
     private volatile int released;
 
-    PortHandle(LockPorts target, Closeable[] sockets, List<Integer> ports) {
+    PortHandle(LockPorts target, Closeable[] sockets, int heldMask) {
         this.target = target;
         this.sockets = sockets;
-        this.ports = ports;
+        this.heldMask = heldMask;
     }
 
     /**
@@ -51,7 +54,20 @@ public final class PortHandle implements LockHandle {
 
     @Override
     public List<Integer> ports() {
-        return ports;
+        List<Integer> p = ports;
+        if (p == null) {
+            List<Integer> all = target.ports();
+            Integer[] held = new Integer[Integer.bitCount(heldMask)];
+            for (int i = 0, j = 0; i < all.size(); i++) {
+                if ((heldMask & (1 << i)) != 0) {
+                    held[j++] = all.get(i);
+                }
+            }
+            // List.of's final fields make the unsynchronized publication safe.
+            p = List.of(held);
+            ports = p;
+        }
+        return p;
     }
 
     @Override
@@ -82,7 +98,7 @@ public final class PortHandle implements LockHandle {
 
     @Override
     public String toString() {
-        return "LockHandle{key='" + target.key() + "', ports=" + ports
+        return "LockHandle{key='" + target.key() + "', ports=" + ports()
                 + (isValid() ? "" : ", released") + "}";
     }
 }

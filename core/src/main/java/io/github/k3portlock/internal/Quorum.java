@@ -40,11 +40,14 @@ public final class Quorum {
      *     "address already in use"; nothing stays bound
      */
     public static PortHandle tryAcquire(LockPorts target, PortBinder binder) {
+        // The hot path allocates nothing but the handle and its socket array: no boxed ports, no
+        // port list (PortHandle computes it on demand from heldMask).
         List<InetSocketAddress> addresses = target.socketAddresses();
         int count = addresses.size();
         int quorum = target.quorum();
+        int allowedMisses = count - quorum;
         Closeable[] held = new Closeable[quorum];
-        Integer[] ports = new Integer[quorum];
+        int heldMask = 0;
         int bound = 0;
         int missed = 0;
         for (int i = 0; i < count; i++) {
@@ -54,7 +57,7 @@ public final class Quorum {
                 socket = binder.bind(address);
             } catch (IOException e) {
                 if (isAddressInUse(e)) {
-                    if (++missed > count - quorum) {
+                    if (++missed > allowedMisses) {
                         closeAll(held, bound, null);
                         return null;
                     }
@@ -67,11 +70,11 @@ public final class Quorum {
                 closeAll(held, bound, e);
                 throw e;
             }
-            ports[bound] = address.getPort();
             held[bound++] = socket;
+            heldMask |= 1 << i;
             if (bound == quorum) {
                 RELEASES.get(); // pairs with publishRelease(): see RELEASES
-                return new PortHandle(target, held, List.of(ports));
+                return new PortHandle(target, held, heldMask);
             }
         }
         throw new AssertionError("unreachable: quorum " + quorum + " of " + count);
