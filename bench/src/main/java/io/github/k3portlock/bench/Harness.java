@@ -277,7 +277,7 @@ public final class Harness {
         return Arrays.stream(parts).flatMapToLong(Arrays::stream).toArray();
     }
 
-    private static void closeAll(List<ChildJvm> children) throws InterruptedException {
+    private static void closeAll(List<ChildJvm> children) {
         for (ChildJvm c : children) {
             c.close();
         }

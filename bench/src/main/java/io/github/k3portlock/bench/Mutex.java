@@ -35,8 +35,13 @@ public interface Mutex extends AutoCloseable {
      */
     void unlock() throws Exception;
 
+    /**
+     * Frees what the mutex opened (a lock file's channel).
+     *
+     * @throws IOException if closing fails
+     */
     @Override
-    default void close() throws Exception {
+    default void close() throws IOException {
     }
 
     /** The kinds of lock the harness measures; {@link #label} is what the tables print. */
