@@ -19,7 +19,8 @@ import java.util.stream.Stream;
  *
  * <pre>
  * java -cp bench/target/benchmarks.jar io.github.k3portlock.bench.Harness [all|handoff|contended]
- *      [--quick] [--rounds N] [--seconds S] [--k 2,4,8] [--hold-us 0,1000]
+ *      [--quick] [--rounds N] [--warmup-rounds N] [--seconds S] [--k 2,4,8] [--hold-us 0,1000]
+ *      [--thread-kinds K,..] [--process-kinds K,..] [--contended-kinds K,..]
  * </pre>
  */
 public final class Harness {
@@ -69,6 +70,18 @@ public final class Harness {
                         o.ks = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt)
                                 .toArray();
                         break;
+                    case "--thread-kinds":
+                        o.threadKinds = kinds(args[++i]);
+                        break;
+                    case "--process-kinds":
+                        o.processKinds = kinds(args[++i]);
+                        break;
+                    case "--contended-kinds":
+                        o.contendedKinds = kinds(args[++i]);
+                        break;
+                    case "--warmup-rounds":
+                        o.warmupRounds = Integer.parseInt(args[++i]);
+                        break;
                     case "--hold-us":
                         o.holdsMicros = Arrays.stream(args[++i].split(","))
                                 .mapToLong(Long::parseLong).toArray();
@@ -76,10 +89,18 @@ public final class Harness {
                     default:
                         throw new IllegalArgumentException("unknown argument '" + a
                                 + "'; usage: [all|handoff|contended] [--quick] [--rounds N]"
-                                + " [--seconds S] [--k 2,4,8] [--hold-us 0,1000]");
+                                + " [--warmup-rounds N] [--seconds S] [--k 2,4,8]"
+                                + " [--hold-us 0,1000] [--thread-kinds K,..]"
+                                + " [--process-kinds K,..] [--contended-kinds K,..]; kinds: "
+                                + Arrays.stream(Kind.values()).map(Kind::id).toList());
                 }
             }
             return o;
+        }
+
+        private static List<Kind> kinds(String list) {
+            return list.isEmpty() ? List.of()
+                    : Arrays.stream(list.split(",")).map(Kind::of).toList();
         }
     }
 

@@ -64,7 +64,9 @@ public final class Scenarios {
                 LockSupport.parkNanos(MIN_DELAY_NANOS + random.nextLong(DELAY_SPREAD_NANOS));
                 s.set(RELEASE_AT, System.nanoTime());
                 m.unlock();
-                s.await(ACQUIRED, v -> v == round + 2, PATIENCE, "the handoff of round " + r);
+                // Coarse checks: the measured waiter is running now, leave it the CPU.
+                s.await(ACQUIRED, v -> v == round + 2, PATIENCE, "the handoff of round " + r,
+                        1_000_000L);
             } else {
                 s.await(ACQUIRED, v -> v == round + 1, PATIENCE, "the holder of round " + r);
                 s.set(WAITING, r + 1);

@@ -85,8 +85,8 @@ public final class Shared implements AutoCloseable {
     }
 
     /**
-     * Waits until slot {@code i} satisfies {@code condition}, parking between checks so that a
-     * waiting participant leaves the CPU to the measured ones.
+     * Waits until slot {@code i} satisfies {@code condition}, parking 200 µs between checks so
+     * that a waiting participant leaves the CPU to the measured ones.
      *
      * @param i the slot
      * @param condition what the value must satisfy
@@ -96,6 +96,23 @@ public final class Shared implements AutoCloseable {
      * @throws IllegalStateException if the deadline passes first
      */
     public long await(int i, LongPredicate condition, Duration deadline, String what) {
+        return await(i, condition, deadline, what, 200_000);
+    }
+
+    /**
+     * Waits until slot {@code i} satisfies {@code condition}, parking {@code parkNanos} between
+     * checks.
+     *
+     * @param i the slot
+     * @param condition what the value must satisfy
+     * @param deadline how long to wait at most
+     * @param what what is awaited, for the error message
+     * @param parkNanos the pause between checks: longer disturbs a measurement less
+     * @return the value that satisfied it
+     * @throws IllegalStateException if the deadline passes first
+     */
+    public long await(int i, LongPredicate condition, Duration deadline, String what,
+            long parkNanos) {
         long end = System.nanoTime() + deadline.toNanos();
         while (true) {
             long v = get(i);
@@ -106,7 +123,7 @@ public final class Shared implements AutoCloseable {
                 throw new IllegalStateException("timed out after " + deadline + " waiting for "
                         + what + " (slot " + i + " = " + v + ")");
             }
-            LockSupport.parkNanos(20_000);
+            LockSupport.parkNanos(parkNanos);
         }
     }
 
