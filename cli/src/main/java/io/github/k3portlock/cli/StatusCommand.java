@@ -49,6 +49,11 @@ final class StatusCommand implements Callable<Integer> {
         for (PortHolder h : Report.byPortsHeld(s)) {
             out.printf(Locale.ROOT, "  pid %d: %s%n", h.pid(), h.commandLine().orElse("(command line not readable)"));
         }
+        if (s.ports().stream().anyMatch(p -> p.holders().isEmpty()
+                && "bound".equals(p.socketState()))) {
+            out.println("  (bound: a socket bound without listening, as the Python k3portlock holds"
+                    + " its ports; Linux does not list it in /proc, so its owner is unknown)");
+        }
         out.flush();
         switch (s.state()) {
             case FREE:
