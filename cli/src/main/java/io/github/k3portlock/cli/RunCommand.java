@@ -7,10 +7,13 @@ import io.github.k3portlock.PortlockTimeoutException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
 import picocli.CommandLine.ArgGroup;
@@ -114,6 +117,7 @@ final class RunCommand implements Callable<Integer> {
         Portlock lock = Portlock.builder(key).scheme(Main.scheme(spec, scheme)).timeout(timeout)
                 .build();
         long start = System.nanoTime();
+        boolean keepLock = false;
         Runtime.getRuntime().addShutdownHook(new Thread(this::endChild, "portlock-shutdown"));
         boolean locked = lock.tryLock();
         if (!locked && !timeout.isZero()) {
@@ -149,13 +153,29 @@ final class RunCommand implements Callable<Integer> {
                 return startFailure;
             }
             int code = p.waitFor();
+            if (isExiting()) {
+                // A signal: the shutdown hook is ending the command's descendants. Keep the lock
+                // until they are gone; the kernel frees it when this JVM exits after the hook.
+                keepLock = true;
+            }
             if (verbose) {
                 err.println("portlock: command exited with " + code + "; releasing '" + key + "'");
                 err.flush();
             }
             return code;
         } finally {
-            lock.release();
+            if (!keepLock) {
+                lock.release();
+            }
+        }
+    }
+
+    private boolean isExiting() {
+        guard.lock();
+        try {
+            return exiting;
+        } finally {
+            guard.unlock();
         }
     }
 
@@ -186,7 +206,8 @@ final class RunCommand implements Callable<Integer> {
 
     /**
      * The shutdown hook (SIGINT, SIGTERM, SIGHUP, or a normal exit): ends the command and its
-     * descendants, so that no part of it outlives the lock, which the kernel frees when this JVM
+     * descendants (SIGTERM, then SIGKILL to those still running after the grace period) and waits
+     * for them, so that no part of it outlives the lock, which the kernel frees when this JVM
      * exits right after.
      */
     private void endChild() {
@@ -203,22 +224,34 @@ final class RunCommand implements Callable<Integer> {
         }
         // Snapshot the tree first: once the command dies, its children are re-parented and no
         // longer its descendants.
-        List<ProcessHandle> tree = p.descendants().collect(Collectors.toList());
-        p.destroy();
+        List<ProcessHandle> tree = new ArrayList<>();
+        tree.add(p.toHandle());
+        p.descendants().forEach(tree::add);
         tree.forEach(ProcessHandle::destroy);
         try {
-            if (!p.waitFor(GRACE_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                p.waitFor(GRACE_SECONDS, TimeUnit.SECONDS);
-            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(GRACE_SECONDS);
             for (ProcessHandle h : tree) {
-                if (h.isAlive()) {
-                    h.destroyForcibly();
-                }
+                awaitExit(h, deadline - System.nanoTime());
+            }
+            tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(GRACE_SECONDS);
+            for (ProcessHandle h : tree) {
+                awaitExit(h, deadline - System.nanoTime());
             }
         } catch (InterruptedException e) {
-            p.destroyForcibly();
+            tree.forEach(ProcessHandle::destroyForcibly);
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void awaitExit(ProcessHandle h, long nanos) throws InterruptedException {
+        if (nanos <= 0 || !h.isAlive()) {
+            return;
+        }
+        try {
+            h.onExit().get(nanos, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // still running: the caller kills it
         }
     }
 }

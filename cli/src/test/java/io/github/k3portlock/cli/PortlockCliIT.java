@@ -215,7 +215,13 @@ class PortlockCliIT {
             command = holder.descendants().collect(Collectors.toList());
             long start = System.nanoTime();
             holder.destroy();
+            // During the grace period the command still runs, and so the lock stays held.
+            Cli.Result during = Cli.run("run", "-n", key, "--", "true");
+            if (holder.isAlive()) {
+                assertEquals(1, during.code, during.toString());
+            }
             assertTrue(holder.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(128 + 15, holder.exitValue());
             long waitedMs = (System.nanoTime() - start) / 1_000_000;
             assertTrue(waitedMs >= RunCommand.GRACE_SECONDS * 1000 - 500,
                     "waited the grace period first: " + waitedMs + " ms");
