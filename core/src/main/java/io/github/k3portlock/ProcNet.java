@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -63,9 +64,18 @@ final class ProcNet {
      */
     static List<Socket> read(Path file, Set<Integer> ports) throws IOException {
         List<Socket> out = new ArrayList<>();
+        // A busy host lists tens of thousands of sockets: skip, without splitting, every line
+        // that does not mention one of the ports (":AE6F " is port 44655, local or remote).
+        List<String> needles = new ArrayList<>();
+        for (int port : ports) {
+            needles.add(String.format(Locale.ROOT, ":%04X ", port));
+        }
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.US_ASCII)) {
             String line = r.readLine(); // header
             while ((line = r.readLine()) != null) {
+                if (!mentions(line, needles)) {
+                    continue;
+                }
                 Socket s = parse(line, ports);
                 if (s != null) {
                     out.add(s);
@@ -73,6 +83,15 @@ final class ProcNet {
             }
         }
         return out;
+    }
+
+    private static boolean mentions(String line, List<String> needles) {
+        for (String n : needles) {
+            if (line.contains(n)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
