@@ -1,10 +1,14 @@
 package io.github.k3portlock.bench;
 
+import io.github.k3portlock.Portlock;
 import io.github.k3portlock.bench.Mutex.Kind;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;
 import java.util.concurrent.ExecutorService;
@@ -20,6 +24,8 @@ import java.util.concurrent.Future;
  * handoff         KIND KEY LOCKFILE SHAREDFILE PARTICIPANT WARMUP ROUNDS SEED
  * handoff-threads KIND KEY LOCKFILE SHAREDFILE WARMUP ROUNDS SEED
  * contend         KIND KEY LOCKFILE SHAREDFILE ID DURATION_MS HOLD_MICROS
+ * hold            KEYSFILE                  (holds every key until a STOP line)
+ * waiting         MODE KEYSFILE N SETTLE_MS WINDOW_MS
  * </pre>
  */
 public final class Child {
@@ -37,12 +43,28 @@ public final class Child {
      */
     public static void main(String[] args) throws Exception {
         String role = args[0];
+        BufferedReader in = new BufferedReader(
+                new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        if (role.equals("hold")) {
+            hold(Files.readAllLines(Path.of(args[1])), in);
+            return;
+        }
+        if (role.equals("waiting")) {
+            Waiting.Mode mode = Waiting.Mode.of(args[1]);
+            List<String> keys = Files.readAllLines(Path.of(args[2]));
+            int n = Integer.parseInt(args[3]);
+            Duration settle = Duration.ofMillis(Long.parseLong(args[4]));
+            Duration window = Duration.ofMillis(Long.parseLong(args[5]));
+            System.out.println("READY");
+            System.out.flush();
+            awaitGo(in);
+            result(Waiting.measure(mode, keys, n, settle, window));
+            return;
+        }
         Kind kind = Kind.of(args[1]);
         String key = args[2];
         Path lockFile = Path.of(args[3]);
         Path sharedFile = Path.of(args[4]);
-        BufferedReader in = new BufferedReader(
-                new InputStreamReader(System.in, StandardCharsets.UTF_8));
         try (Shared shared = Shared.map(sharedFile)) {
             switch (role) {
                 case "handoff": {
@@ -99,6 +121,28 @@ public final class Child {
                     throw new IllegalArgumentException("unknown role " + role);
             }
         }
+    }
+
+    /** Holds every key it can take until told to stop; the result is how many it held. */
+    private static void hold(List<String> keys, BufferedReader in) throws Exception {
+        List<Portlock> held = new ArrayList<>();
+        for (String key : keys) {
+            Portlock lock = new Portlock(key, Duration.ZERO);
+            if (lock.tryLock()) {
+                held.add(lock);
+            }
+        }
+        System.out.println("READY");
+        System.out.flush();
+        awaitGo(in);
+        String line = in.readLine();
+        if (!"STOP".equals(line)) {
+            throw new IllegalStateException("expected STOP, got " + line);
+        }
+        for (Portlock lock : held) {
+            lock.release();
+        }
+        result(new long[] {held.size()});
     }
 
     /** Runs the kind's uncontended path on a private key or file until the JIT has compiled it. */

@@ -106,7 +106,17 @@ final class ChildJvm implements AutoCloseable {
      * @throws IOException if the child's stdin is closed
      */
     void go(long startNanos) throws IOException {
-        stdin.write("GO " + startNanos + "\n");
+        send("GO " + startNanos);
+    }
+
+    /**
+     * Sends one line to the child's stdin.
+     *
+     * @param line the line, without its end
+     * @throws IOException if the child's stdin is closed
+     */
+    void send(String line) throws IOException {
+        stdin.write(line + "\n");
         stdin.flush();
     }
 

@@ -27,6 +27,19 @@ public final class Harness {
     private Harness() {
     }
 
+    /** One waiting-cost run: {@code waiters} waiting in {@code mode} over {@code keys} keys. */
+    static final class WaitScenario {
+        final Waiting.Mode mode;
+        final int keys;
+        final int waiters;
+
+        WaitScenario(Waiting.Mode mode, int keys, int waiters) {
+            this.mode = mode;
+            this.keys = keys;
+            this.waiters = waiters;
+        }
+    }
+
     /** Parsed command line. */
     static final class Options {
         String command = "all";
@@ -39,6 +52,12 @@ public final class Harness {
         List<Kind> processKinds =
                 List.of(Kind.PORTLOCK, Kind.PORTLOCK_1MS, Kind.FILELOCK, Kind.FILEPOLL);
         List<Kind> contendedKinds = List.of(Kind.PORTLOCK, Kind.PORTLOCK_1MS, Kind.FILELOCK);
+        /** Waiting-cost scenarios: mode, number of keys, number of waiters. */
+        List<WaitScenario> waitScenarios = List.of(
+                new WaitScenario(Waiting.Mode.THREADS, 1, 1_000),
+                new WaitScenario(Waiting.Mode.THREADS, 1_000, 1_000));
+        long settleMillis = 2_000;
+        long windowMillis = 5_000;
 
         static Options parse(String... args) {
             Options o = new Options();
@@ -48,6 +67,7 @@ public final class Harness {
                     case "all":
                     case "handoff":
                     case "contended":
+                    case "waiting":
                         o.command = a;
                         break;
                     case "--quick":
@@ -59,6 +79,13 @@ public final class Harness {
                         o.threadKinds = List.of(Kind.PORTLOCK_SHARED);
                         o.processKinds = List.of(Kind.FILELOCK);
                         o.contendedKinds = List.of(Kind.PORTLOCK);
+                        o.waitScenarios = List.of(new WaitScenario(Waiting.Mode.THREADS, 1, 20),
+                                new WaitScenario(Waiting.Mode.THREADS, 5, 20));
+                        o.settleMillis = 100;
+                        o.windowMillis = 300;
+                        break;
+                    case "--window-ms":
+                        o.windowMillis = Long.parseLong(args[++i]);
                         break;
                     case "--rounds":
                         o.rounds = Integer.parseInt(args[++i]);
@@ -88,7 +115,7 @@ public final class Harness {
                         break;
                     default:
                         throw new IllegalArgumentException("unknown argument '" + a
-                                + "'; usage: [all|handoff|contended] [--quick] [--rounds N]"
+                                + "'; usage: [all|handoff|contended|waiting] [--quick] [--window-ms W] [--rounds N]"
                                 + " [--warmup-rounds N] [--seconds S] [--k 2,4,8]"
                                 + " [--hold-us 0,1000] [--thread-kinds K,..]"
                                 + " [--process-kinds K,..] [--contended-kinds K,..]; kinds: "
@@ -124,6 +151,10 @@ public final class Harness {
         }
         if (o.command.equals("all") || o.command.equals("contended")) {
             System.out.print(contended(o));
+            System.out.println();
+        }
+        if (o.command.equals("all") || o.command.equals("waiting")) {
+            System.out.print(waiting(o));
             System.out.println();
         }
         System.out.println("load average at end " + loadAverage());
@@ -245,6 +276,68 @@ public final class Harness {
                                 hold == 0 ? "-" : String.format(Locale.ROOT, "%.1f%%",
                                         100.0 * total * hold / (durationMillis * 1000.0))));
                     }
+                }
+            }
+        } finally {
+            deleteTree(dir);
+        }
+        return t.toString();
+    }
+
+    /**
+     * Measures the CPU and memory of many waiters on keys held by another process.
+     *
+     * @param o the options
+     * @return a Markdown table
+     * @throws Exception if a child fails or leaks a descriptor
+     */
+    static String waiting(Options o) throws Exception {
+        StringBuilder t = new StringBuilder();
+        t.append("## Waiting cost: waiters on keys another process holds\n\n");
+        t.append(String.format(Locale.ROOT, "The waiters start, settle for %.1f s, and the "
+                + "waiting process's CPU time is taken over %.1f s; memory is heap after full GCs "
+                + "and resident set size, both minus the figures before the waiters started.%n%n",
+                o.settleMillis / 1000.0, o.windowMillis / 1000.0));
+        t.append("| waiters | keys | how | still waiting | CPU (% of one core) "
+                + "| CPU per waiter | heap per waiter | RSS per waiter | threads added |\n");
+        t.append("|---:|---:|---|---:|---:|---:|---:|---:|---:|\n");
+        Path dir = Files.createTempDirectory("k3portlock-bench");
+        try {
+            int run = 0;
+            for (WaitScenario w : o.waitScenarios) {
+                progress(String.format("waiting, %d %s waiters on %d keys", w.waiters,
+                        w.mode.id(), w.keys));
+                Path keysFile = dir.resolve("keys-" + run++);
+                List<String> keys = new ArrayList<>();
+                for (int i = 0; i < w.keys; i++) {
+                    keys.add(FreeKeys.fresh("bench-waiting").key());
+                }
+                Files.write(keysFile, keys);
+                try (ChildJvm holder = ChildJvm.start("holder", List.of(),
+                        List.of("hold", keysFile.toString()));
+                     ChildJvm waiter = ChildJvm.start("waiter-" + w.mode.id(), List.of(),
+                             List.of("waiting", w.mode.id(), keysFile.toString(),
+                                     String.valueOf(w.waiters), String.valueOf(o.settleMillis),
+                                     String.valueOf(o.windowMillis)))) {
+                    holder.awaitReady(Duration.ofSeconds(60));
+                    holder.go(0);
+                    waiter.awaitReady(Duration.ofSeconds(60));
+                    waiter.go(0);
+                    long[] r = waiter.awaitResult(Duration.ofMillis(
+                            o.settleMillis + o.windowMillis).plusSeconds(120));
+                    holder.send("STOP");
+                    long held = holder.awaitResult(Duration.ofSeconds(60))[0];
+                    if (r[6] != 0) {
+                        throw new IllegalStateException(w.mode.id() + ": " + r[6]
+                                + " socket descriptors still open after cancelling the waiters");
+                    }
+                    double cpuShare = (double) r[1] / r[2];
+                    t.append(String.format(Locale.ROOT,
+                            "| %,d | %,d (%d held) | %s | %,d | %.1f%% | %.2f µs/s | %,d B | %,d B "
+                                    + "| %d |%n",
+                            w.waiters, w.keys, held, w.mode.label(), r[0], 100 * cpuShare,
+                            cpuShare * 1e6 / w.waiters, r[3] / w.waiters, r[4] / w.waiters,
+                            r[5]));
                 }
             }
         } finally {

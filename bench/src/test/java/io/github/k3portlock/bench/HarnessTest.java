@@ -48,4 +48,21 @@ class HarnessTest {
         assertEquals(o.contendedKinds.size() * o.ks.length * o.holdsMicros.length, rows, table);
         assertTrue(Arrays.stream(o.ks).allMatch(k -> table.contains("| " + k + " |")), table);
     }
+
+    @Test
+    void quickWaitingCountsEveryWaiterAndGetsEverySocketBack() throws Exception {
+        Harness.Options o = Harness.Options.parse("--quick");
+        // waiting() throws if a socket descriptor stays open after the waiters are cancelled
+        String table = Harness.waiting(o);
+        Matcher m = Pattern.compile("\\| ([0-9,]+) \\| ([0-9,]+) \\(\\d+ held\\) \\| [^|]+ \\| "
+                + "([0-9,]+) \\|").matcher(table);
+        int rows = 0;
+        while (m.find()) {
+            Harness.WaitScenario w = o.waitScenarios.get(rows++);
+            assertEquals(w.waiters, Integer.parseInt(m.group(1).replace(",", "")), table);
+            assertEquals(w.waiters, Integer.parseInt(m.group(3).replace(",", "")),
+                    "every waiter must still wait on a held key: " + table);
+        }
+        assertEquals(o.waitScenarios.size(), rows, table);
+    }
 }
