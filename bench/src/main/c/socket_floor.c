@@ -3,9 +3,10 @@
  *
  *   gcc -O2 -o /tmp/socket_floor bench/src/main/c/socket_floor.c && /tmp/socket_floor
  *
- * Each case is run in batches of 1000 operations on loopback ports 45100-45102 (override with a
- * base port as the first argument); the figure is the median batch, in microseconds per
- * operation, so a stray preemption on a busy machine does not move it.
+ * Each case is run in batches of 1000 operations on three consecutive loopback ports found free
+ * at random in 40000-59999 (or from the base port given as the first argument); the figure is
+ * the median batch, in microseconds per operation, so a stray preemption on a busy machine does
+ * not move it.
  *
  *   single-min   socket+bind+listen+close, one IPv4 socket (the issue's "floor per socket")
  *   pair-min     the same for 2 sockets, both held at once: a quorum with the fewest calls
@@ -27,7 +28,7 @@
 #define BATCH 1000
 #define BATCHES 101
 
-static int base_port = 45100;
+static int base_port = 0;
 
 static double now_ns(void) {
     struct timespec t;
@@ -114,6 +115,23 @@ static void op(int which) {
     }
 }
 
+/* Tells whether the three ports from base can be bound and listened on right now. */
+static int free_at(int base) {
+    int fds[3], ok = 1, n = 0;
+    for (int i = 0; i < 3 && ok; i++) {
+        struct sockaddr_in a;
+        memset(&a, 0, sizeof a);
+        a.sin_family = AF_INET;
+        a.sin_port = htons(base + i);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        fds[n] = socket(AF_INET, SOCK_STREAM, 0);
+        ok = fds[n] >= 0 && bind(fds[n], (struct sockaddr *)&a, sizeof a) == 0 && listen(fds[n], 1) == 0;
+        n++;
+    }
+    for (int i = 0; i < n; i++) close(fds[i]);
+    return ok;
+}
+
 static int cmp(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -122,7 +140,20 @@ static int cmp(const void *a, const void *b) {
 int main(int argc, char **argv) {
     static const char *names[] = {"single-min", "pair-min", "pair-jdk", "naive-jdk"};
     static double samples[4][BATCHES];
-    if (argc > 1) base_port = atoi(argv[1]);
+    if (argc > 1) {
+        base_port = atoi(argv[1]);
+    } else {
+        srand((unsigned)getpid() ^ (unsigned)now_ns());
+        for (int i = 0; i < 100 && !base_port; i++) {
+            int b = 40000 + rand() % 19997;
+            if (free_at(b)) base_port = b;
+        }
+        if (!base_port) {
+            fprintf(stderr, "no 3 free consecutive ports found\n");
+            return 1;
+        }
+    }
+    printf("ports %d-%d\n", base_port, base_port + 2);
     for (int w = 0; w < 4; w++)
         for (int i = 0; i < 20 * BATCH; i++) op(w); /* warm-up */
     /* Interleave the cases batch by batch, so that a noisy second hits all of them alike. */
