@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.PortScheme;
+import io.github.k3portlock.Portlock;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -243,11 +244,22 @@ class PortlockCliIT {
             assertEquals(cli.pid(), Cli.processGroup(cli.pid()), "the CLI leads its own group");
 
             Cli.killGroup("INT", cli.pid());
-            Cli.Result during = Cli.run("run", "-n", key, "--", "true");
-            boolean livedThrough = !Cli.gone(grandchild);
-            assertTrue(livedThrough, "the grandchild ignores SIGTERM, so it outlives a ~1 s run: "
-                    + during);
-            assertEquals(1, during.code, "the lock is held while the grandchild runs: " + during);
+            // Through the grace period (the grandchild ignores SIGTERM; SIGKILL comes after
+            // 5 s), try the lock from here: never free while the grandchild runs.
+            int triesWhileItRan = 0;
+            long end = System.nanoTime() + Cli.DEADLINE.toNanos();
+            while (cli.isAlive() && System.nanoTime() - end < 0) {
+                boolean free;
+                try (Portlock probe = new Portlock(key, Duration.ZERO)) {
+                    free = probe.tryLock();
+                }
+                if (!Cli.gone(grandchild)) { // still running after the try: it ran throughout
+                    assertFalse(free, "lock free while pid " + gc + " runs; " + err);
+                    triesWhileItRan++;
+                }
+                Thread.sleep(10); // a poll interval; the loop ends when the CLI exits
+            }
+            assertTrue(triesWhileItRan > 0, "the grandchild lived into the grace period");
 
             assertTrue(cli.waitFor(60, TimeUnit.SECONDS), err.toString());
             assertEquals(128 + 2, cli.exitValue(), err.toString());
