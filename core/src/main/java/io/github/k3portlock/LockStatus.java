@@ -38,19 +38,28 @@ import java.util.stream.Collectors;
  * every process this user may read. Other users' processes show as an unknown owner, with the
  * socket's uid. A port that {@code /proc} shows no socket on is <em>probed</em>: bound as the lock
  * binds it and closed at once. The probe finds what Linux does not list anywhere in {@code /proc}:
- * a socket bound without listening (how the Python original's lock and many plain programs hold a
- * port), whose owner therefore stays unknown. Where there is no {@code /proc} (macOS, Windows),
+ * a socket bound without listening (how many plain programs hold a port, and how the Python
+ * k3portlock holds its ports in its TCP mode, which it uses off Linux; on Linux the Python library
+ * binds an abstract Unix socket instead, which this class does not look for), whose owner
+ * therefore stays unknown. Where there is no {@code /proc} (macOS, Windows),
  * every port is probed: its state is known, its owner is not. A port the probe cannot bind for a
  * reason other than contention (address not local, permission denied) is
  * {@link PortStatus.State#UNKNOWN}. Nothing is thrown.
  *
  * <p><b>A snapshot, and a light touch.</b> The answer describes a moment and may be stale when it
  * is returned; it is for diagnostics, never for deciding whether to take the lock (use
- * {@link Portlock#tryLock()}). The probe holds one port at a time for a few microseconds, so a
- * concurrent acquirer still finds a quorum among the others; it is never taken for a holder.
- * Scanning every process's descriptors takes a few to tens of milliseconds on a busy host, and is
- * skipped when no port has a visible socket. Best-effort: a connection's local end is counted as
- * holding its port even when its {@code SO_REUSEADDR} would let the lock bind.
+ * {@link Portlock#tryLock()}). The probe holds one port at a time, for a few microseconds, and
+ * is never taken for a holder. It can still make a concurrent acquirer fail: when other ports are
+ * already taken (a stranger on one port), an attempt that runs while the probe holds a second
+ * port finds no quorum, so a {@link Portlock#tryLock()} returns {@code false} and an
+ * {@link Portlock#acquire()} tries again at its next attempt. Do not inspect in a tight loop beside
+ * acquirers that must not miss. Scanning every process's descriptors takes a few to tens of
+ * milliseconds on a busy host, and is skipped when no port has a visible socket. Best-effort: a
+ * connection's local end is counted as holding its port even when its {@code SO_REUSEADDR} would
+ * let the lock bind.
+ *
+ * <p>An interrupt does not spoil an inspection: the calling thread's interrupt status is cleared
+ * while {@code /proc} is read and the ports are probed, and restored before returning.
  *
  * <p>Instances are immutable and thread-safe. Inspecting establishes no happens-before relation
  * with the lock's holders.
@@ -101,6 +110,19 @@ public final class LockStatus {
      */
     static LockStatus inspect(LockPorts target, Path proc, PortBinder probe) {
         Objects.requireNonNull(target, "target");
+        // An interruptible read (a FileChannel) with the flag set fails with
+        // ClosedByInterruptException, which would silently turn the answer into probe-only.
+        boolean interrupted = Thread.interrupted();
+        try {
+            return inspectNow(target, proc, probe);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static LockStatus inspectNow(LockPorts target, Path proc, PortBinder probe) {
         Set<Integer> wanted = new HashSet<>(target.ports());
         List<ProcNet.Socket> sockets = new ArrayList<>();
         boolean haveProc;
@@ -178,13 +200,13 @@ public final class LockStatus {
     /**
      * Tells whether a port that {@code /proc} shows no socket on can be bound, by binding it as
      * the lock does and closing it at once. Finds what {@code /proc/net/tcp} cannot show: a
-     * socket bound without listening (the Python original's lock), and every socket where there
-     * is no {@code /proc}.
+     * socket bound without listening (as the Python k3portlock's TCP mode, used off Linux, holds
+     * its ports), and every socket where there is no {@code /proc}.
      */
     private static PortStatus.State probe(InetSocketAddress address, PortBinder probe) {
         // Race with a concurrent acquirer: ports are probed one at a time, each for a few
-        // microseconds, so the probe occupies at most one port at any instant and an acquirer
-        // that needs a quorum of the others still gets it.
+        // microseconds, so the probe occupies at most one port at any instant. An acquirer that
+        // finds another port taken as well (a stranger's) misses the quorum for that attempt.
         try (Closeable c = probe.bind(address)) {
             return PortStatus.State.FREE;
         } catch (IOException e) {

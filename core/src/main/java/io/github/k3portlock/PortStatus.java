@@ -63,9 +63,9 @@ public final class PortStatus {
 
     /**
      * Describes the socket that occupies a {@link State#HELD} port, for people: {@code listening}
-     * (a lock holder, or a server), {@code bound} (bound without listening, as the Python
-     * original's lock does; Linux lists such sockets nowhere in {@code /proc}, so their owner is
-     * unknown), {@code connected} (the local end of a connection, e.g. an outgoing connection that
+     * (a lock holder, or a server), {@code bound} (a plain bind without listen, as the Python
+     * k3portlock's TCP mode, used off Linux, holds its ports; Linux lists such sockets nowhere in
+     * {@code /proc}, so their owner is unknown), {@code connected} (the local end of a connection, e.g. an outgoing connection that
      * took the port from the ephemeral range), another TCP state, or {@code in use} where there is
      * no {@code /proc} to tell.
      *

@@ -27,7 +27,7 @@ class CrossProcessTest {
 
     @Test
     void threeProcessesTimesFiveHundredSectionsLoseNoUpdate(@TempDir Path dir) throws Exception {
-        String key = freshKey();
+        String key = TestSupport.freePorts().key();
         int procs = 3;
         int sections = 500;
         Files.writeString(dir.resolve("counter"), "0");
@@ -72,7 +72,7 @@ class CrossProcessTest {
 
     @Test
     void killMinusNineOfTheHolderFreesTheLockAtOnce() throws Exception {
-        String key = freshKey();
+        String key = TestSupport.freePorts().key();
         Process holder = TestSupport.startJvm(LockChild.class, "hold", key);
         try (Portlock lock = new Portlock(key)) {
             String line = out(holder).readLine();
@@ -97,7 +97,7 @@ class CrossProcessTest {
 
     @Test
     void releaseInOneProcessLetsAWaiterInAnotherIn() throws Exception {
-        String key = freshKey();
+        String key = TestSupport.freePorts().key();
         Process holder = TestSupport.startJvm(LockChild.class, "hold", key);
         try {
             BufferedReader r = out(holder);

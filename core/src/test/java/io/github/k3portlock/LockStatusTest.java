@@ -85,6 +85,29 @@ class LockStatusTest {
     }
 
     @Test
+    void anInterruptedThreadStillReadsProcAndKeepsItsInterruptFlag() {
+        // Regression: /proc was read through interruptible channels, so an interrupted thread
+        // silently fell back to probing: no holder, no command line, socket state "bound".
+        long me = ProcessHandle.current().pid();
+        try (Portlock lock = new Portlock(TestSupport.freshKey())) {
+            assertTrue(lock.tryLock());
+            LockStatus s;
+            Thread.currentThread().interrupt();
+            try {
+                s = LockStatus.inspect(lock.ports());
+            } finally {
+                assertTrue(Thread.interrupted(), "inspect keeps the interrupt flag (cleared here)");
+            }
+            assertEquals(LockStatus.State.HELD, s.state(), s.toString());
+            long mine = s.ports().stream().filter(p -> "listening".equals(p.socketState())
+                    && p.holders().stream().anyMatch(h -> h.pid() == me)).count();
+            assertEquals(lock.ports().quorum(), mine, s.toString());
+            PortHolder h = s.holders().stream().filter(x -> x.pid() == me).findFirst().orElseThrow();
+            assertTrue(h.commandLine().orElse("").contains("java"), h.toString());
+        }
+    }
+
+    @Test
     void childJvmHoldingTheLockIsNamedWithItsPid() throws Exception {
         String key = TestSupport.freshKey();
         LockPorts target = PortScheme.DEFAULT.ports(key);

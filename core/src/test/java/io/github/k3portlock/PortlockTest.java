@@ -38,7 +38,7 @@ class PortlockTest {
     /** The original's test_mem_test: two instances of one key exclude each other. */
     @Test
     void twoInstancesOfOneKeyExcludeEachOther() {
-        String key = freshKey();
+        String key = TestSupport.freePorts().key();
         try (Portlock a = new Portlock(key); Portlock b = new Portlock(key)) {
             assertTrue(a.tryLock());
             assertFalse(b.tryLock());
@@ -54,7 +54,7 @@ class PortlockTest {
     /** Regression: the original deadlocks after try_lock twice and release once. */
     @Test
     void secondTryLockByTheOwnerIsNotCountedAndOneReleaseFrees() {
-        String key = freshKey();
+        String key = TestSupport.freePorts().key();
         Portlock lock = new Portlock(key);
         long fds = TestSupport.openFds();
         assertTrue(lock.tryLock());
@@ -83,7 +83,7 @@ class PortlockTest {
 
     @Test
     void anotherThreadCannotReleaseTheOwnersLock() throws Exception {
-        String key = freshKey();
+        String key = TestSupport.freePorts().key();
         Portlock lock = new Portlock(key);
         assertTrue(lock.tryLock());
         ExecutorService other = Executors.newSingleThreadExecutor();
@@ -165,7 +165,7 @@ class PortlockTest {
     /** The original's sleep_time test: a long sleep time never stretches the timeout. */
     @Test
     void sleepTimeDoesNotStretchTheTimeout() {
-        String key = freshKey();
+        String key = TestSupport.freePorts().key();
         try (Portlock holder = new Portlock(key)) {
             assertTrue(holder.tryLock());
             Portlock waiter = new Portlock(key, Duration.ofMillis(300), Duration.ofSeconds(10));
@@ -183,7 +183,7 @@ class PortlockTest {
 
     @Test
     void acquireWaitsForARelease() throws Exception {
-        String key = freshKey();
+        String key = TestSupport.freePorts().key();
         Portlock holder = new Portlock(key);
         assertTrue(holder.tryLock());
         Portlock waiter = new Portlock(key, Duration.ofSeconds(30));
@@ -209,7 +209,7 @@ class PortlockTest {
 
     @Test
     void aLockLeftByADeadThreadCanBeReleasedByAnother() throws Exception {
-        String key = freshKey();
+        String key = TestSupport.freePorts().key();
         Portlock lock = new Portlock(key);
         Thread owner = new Thread(() -> assertTrue(lock.tryLock()));
         owner.start();
@@ -224,7 +224,7 @@ class PortlockTest {
 
     @Test
     void aHugeTimeoutMeansForever() {
-        String key = freshKey();
+        String key = TestSupport.freePorts().key();
         try (Portlock lock = new Portlock(key, Duration.ofSeconds(Long.MAX_VALUE))) {
             lock.acquire();
             assertTrue(lock.hasLocked());
@@ -233,7 +233,7 @@ class PortlockTest {
 
     @Test
     void zeroTimeoutIsOneAttempt() {
-        String key = freshKey();
+        String key = TestSupport.freePorts().key();
         try (Portlock holder = new Portlock(key)) {
             assertTrue(holder.tryLock());
             Portlock waiter = new Portlock(key, Duration.ZERO);
@@ -247,7 +247,7 @@ class PortlockTest {
 
     @Test
     void interruptedWaitThrowsAndKeepsTheInterruptStatus() throws Exception {
-        String key = freshKey();
+        String key = TestSupport.freePorts().key();
         try (Portlock holder = new Portlock(key)) {
             assertTrue(holder.tryLock());
             Portlock waiter = new Portlock(key, Duration.ofSeconds(30));
@@ -261,7 +261,7 @@ class PortlockTest {
 
     @Test
     void builderOptions() {
-        String key = freshKey();
+        String key = TestSupport.freePorts().key();
         PortScheme wide = PortScheme.builder().wideLoopback(true).build();
         try (Portlock lock = Portlock.builder(key).scheme(wide).timeout(Duration.ofMillis(50))
                 .sleepTime(Duration.ofMillis(5)).build()) {

@@ -12,7 +12,8 @@ import picocli.CommandLine;
  * Parses the CLI's DURATION arguments: a number with a unit ({@code 500ms}, {@code 10s},
  * {@code 2m}, {@code 1h}, {@code 1d}, fractions such as {@code 1.5s}, or a sum such as
  * {@code 1h30m}), a bare number of seconds as flock(1)'s {@code -w} takes ({@code 2.5}), or
- * ISO-8601 ({@code PT5S}). Never negative. Stateless and thread-safe.
+ * ISO-8601 ({@code PT5S}). Never negative, and at most {@link #MAX} (100 years: a longer wait is a
+ * typo, and would overflow the lock's nanosecond deadline). Stateless and thread-safe.
  */
 final class Durations implements CommandLine.ITypeConverter<Duration> {
     static final String FORMS = "e.g. 10s, 500ms, 2m, 1h, 1h30m, 2.5 (seconds) or PT5S";
@@ -20,7 +21,9 @@ final class Durations implements CommandLine.ITypeConverter<Duration> {
     private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h|d)");
     private static final Pattern SUM = Pattern.compile("(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d))+");
     private static final Pattern SECONDS = Pattern.compile("\\d+(?:\\.\\d+)?");
-    private static final BigDecimal MAX_NANOS = BigDecimal.valueOf(Long.MAX_VALUE);
+    /** The longest duration accepted: 100 years of 365.25 days. */
+    static final Duration MAX = Duration.ofDays(36_525);
+    private static final BigDecimal MAX_NANOS = BigDecimal.valueOf(MAX.toNanos());
 
     @Override
     public Duration convert(String value) {
@@ -49,6 +52,9 @@ final class Durations implements CommandLine.ITypeConverter<Duration> {
             }
             if (d.isNegative()) {
                 throw new IllegalArgumentException("duration '" + text + "' must not be negative");
+            }
+            if (d.compareTo(MAX) > 0) {
+                throw tooLong(text);
             }
             return d;
         }
@@ -83,9 +89,14 @@ final class Durations implements CommandLine.ITypeConverter<Duration> {
 
     private static Duration nanos(BigDecimal nanos, String text) {
         if (nanos.compareTo(MAX_NANOS) > 0) {
-            throw new IllegalArgumentException("duration '" + text + "' is too long (at most 292 years)");
+            throw tooLong(text);
         }
         return Duration.ofNanos(nanos.longValue());
+    }
+
+    private static IllegalArgumentException tooLong(String text) {
+        return new IllegalArgumentException("duration '" + text + "' is too long (at most 100 years;"
+                + " to wait as long as it takes, give no --timeout)");
     }
 
     private static IllegalArgumentException invalid(String text) {

@@ -18,8 +18,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {
             "Prints KEY's ports, each port's state and holder (pid and command line), and whether the"
-                    + " lock is held. Binds nothing that a holder needs: ports that /proc shows no"
-                    + " socket on are probed one at a time for microseconds.",
+                    + " lock is held. Ports that /proc shows no socket on are probed: bound one at a"
+                    + " time for microseconds, which can make a concurrent attempt to take the lock"
+                    + " miss when another of its ports is already taken.",
             "Owners are found on Linux through /proc; other users' processes, sockets bound without"
                     + " listening, and platforms without /proc show as unknown owners."},
         footer = {"", "Exit codes: 0 free; 1 held (a quorum of ports is taken); 2 bad arguments;"
@@ -51,8 +52,10 @@ final class StatusCommand implements Callable<Integer> {
         }
         if (s.ports().stream().anyMatch(p -> p.holders().isEmpty()
                 && "bound".equals(p.socketState()))) {
-            out.println("  (bound: a socket bound without listening, as the Python k3portlock holds"
-                    + " its ports; Linux does not list it in /proc, so its owner is unknown)");
+            // Not "as the Python k3portlock does": on Linux, where this line is printed, the
+            // Python library binds an abstract Unix socket; it binds TCP ports only off Linux.
+            out.println("  (bound: a plain bind without listen; Linux does not list such a socket in"
+                    + " /proc, so its owner is unknown)");
         }
         out.flush();
         switch (s.state()) {

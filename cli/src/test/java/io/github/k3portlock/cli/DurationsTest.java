@@ -39,8 +39,15 @@ class DurationsTest {
                 .getMessage().contains("must not be negative"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Durations.parse("300y"))
                 .getMessage().contains("not a duration"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Durations.parse("107000d"))
-                .getMessage().contains("too long"));
+        for (String huge : new String[] {"107000d", "36526d", "PT9999999999H", "pt876601h",
+            "3155760000.001", "9999999999999999999999h"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Durations.parse(huge), huge);
+            assertTrue(e.getMessage().contains("duration '" + huge + "' is too long (at most 100 years"),
+                    e.getMessage());
+        }
+        assertEquals(Duration.ofDays(36_525), Durations.parse("36525d"), "100 years is accepted");
+        assertEquals(Duration.ofDays(36_525), Durations.parse("PT876600H"));
         assertThrows(CommandLine.TypeConversionException.class,
                 () -> new Durations().convert("soon"));
     }
