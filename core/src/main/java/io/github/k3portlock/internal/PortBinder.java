@@ -34,8 +34,7 @@ public interface PortBinder {
      * is never set.
      */
     PortBinder DEFAULT = address -> {
-        ServerSocketChannel ch = ServerSocketChannel.open(address.getAddress() instanceof Inet4Address
-                ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
+        ServerSocketChannel ch = open(address);
         try {
             ch.bind(address, 1);
             return ch;
@@ -48,4 +47,16 @@ public interface PortBinder {
             throw e;
         }
     };
+
+    /**
+     * Opens an unbound channel of {@code address}'s own family, as {@link #DEFAULT} binds with.
+     *
+     * @param address the address it will be bound to
+     * @return a new open channel
+     * @throws IOException if no socket can be created (too many open files)
+     */
+    static ServerSocketChannel open(InetSocketAddress address) throws IOException {
+        return ServerSocketChannel.open(address.getAddress() instanceof Inet4Address
+                ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
+    }
 }
