@@ -17,7 +17,7 @@ import java.util.Objects;
  * with the same key therefore exclude each other.
  *
  * <p><b>Wide loopback.</b> With {@link Builder#wideLoopback(boolean) wideLoopback(true)} the
- * address is also taken from the hash, somewhere in {@code 127.0.0.1 - 127.255.255.254}. On Linux
+ * address is also taken from the hash, somewhere in {@code 127.0.0.1 - 127.255.255.254} (last octet 1-254). On Linux
  * every such address is local, so distinct keys almost never share ports (the default scheme
  * makes a few percent of a thousand keys held at once collide). Use it when many keys are held at
  * once and every user of a key is this library with the same scheme; keep the default for
@@ -28,19 +28,16 @@ import java.util.Objects;
  * each other.
  */
 public final class PortScheme {
+    private static final InetAddress LOCALHOST_V4 = v4(0, 0, 1);
+    /**
+     * Wide-loopback addresses: {@code 127.a.b.c} with {@code c} in 1-254. The last octet avoids 0
+     * and 255: the JDK's IPv4 sockets refuse to bind {@code x.y.z.255} ("Cannot assign requested
+     * address") although the kernel would allow it.
+     */
+    private static final int WIDE_ADDRESSES = 256 * 256 * 254;
+
     /** The Python original's scheme: 127.0.0.1, ports 40000-60001, 3 ports per key. */
     public static final PortScheme DEFAULT = builder().build();
-
-    private static final int WIDE_ADDRESSES = (1 << 24) - 2;
-    private static final InetAddress LOCALHOST_V4;
-
-    static {
-        try {
-            LOCALHOST_V4 = InetAddress.getByAddress("localhost", new byte[] {127, 0, 0, 1});
-        } catch (UnknownHostException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     private final InetAddress host;
     private final int rangeStart;
@@ -80,15 +77,18 @@ public final class PortScheme {
         int base = rangeStart + qr[1].intValue();
         InetAddress address = host;
         if (wideLoopback) {
-            int i = qr[0].mod(BigInteger.valueOf(WIDE_ADDRESSES)).intValue() + 1;
-            try {
-                address = InetAddress.getByAddress(
-                        new byte[] {127, (byte) (i >>> 16), (byte) (i >>> 8), (byte) i});
-            } catch (UnknownHostException e) {
-                throw new AssertionError(e); // four bytes are always a valid address
-            }
+            int i = qr[0].mod(BigInteger.valueOf(WIDE_ADDRESSES)).intValue();
+            address = v4(i / (256 * 254), i / 254 % 256, i % 254 + 1);
         }
         return new LockPorts(key, address, base, portCount);
+    }
+
+    private static InetAddress v4(int b1, int b2, int b3) {
+        try {
+            return InetAddress.getByAddress(new byte[] {127, (byte) b1, (byte) b2, (byte) b3});
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e); // four bytes are always a valid address
+        }
     }
 
     static String checkKey(String key) {

@@ -1,0 +1,119 @@
+package io.github.k3portlock;
+
+import static io.github.k3portlock.TestSupport.freshKey;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+import io.github.k3portlock.internal.PortBinder;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class ErrorsTest {
+
+    @Test
+    void nullOrEmptyKeyIsRejectedAtOnce() {
+        assertThrows(NullPointerException.class, () -> new Portlock(null));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Portlock(""));
+        assertTrue(e.getMessage().contains("empty"));
+        assertThrows(NullPointerException.class, () -> Portlock.builder(null));
+    }
+
+    @Test
+    void negativeDurationsAreRejectedAtOnceNamingTheKey() {
+        String key = freshKey();
+        IllegalArgumentException t = assertThrows(IllegalArgumentException.class,
+                () -> new Portlock(key, Duration.ofMillis(-1)));
+        assertTrue(t.getMessage().contains("timeout") && t.getMessage().contains(key), t.getMessage());
+        IllegalArgumentException s = assertThrows(IllegalArgumentException.class,
+                () -> new Portlock(key, Duration.ofSeconds(1), Duration.ofMillis(-5)));
+        assertTrue(s.getMessage().contains("sleepTime") && s.getMessage().contains(key));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Portlock(key, Duration.ofSeconds(1), Duration.ZERO));
+        assertThrows(NullPointerException.class, () -> new Portlock(key, null));
+        assertThrows(IllegalArgumentException.class,
+                () -> Portlock.builder(key).timeout(Duration.ofSeconds(-1)));
+    }
+
+    /** 203.0.113.7 (TEST-NET-3) is never a local address: a permanent error, not contention. */
+    @Test
+    void nonLocalHostFailsFastNotAfterTheTimeout() {
+        String key = freshKey();
+        PortScheme remote = PortScheme.builder().host("203.0.113.7").build();
+        Portlock lock = Portlock.builder(key).scheme(remote).timeout(Duration.ofSeconds(20)).build();
+        long fds = TestSupport.openFds();
+        long t0 = System.nanoTime();
+        PortlockException e = assertThrows(PortlockException.class, lock::acquire);
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertFalse(e instanceof PortlockTimeoutException, "a permanent error is not a timeout");
+        assertTrue(ms < 5000, "failed after " + ms + " ms; must not wait for the 20 s timeout");
+        assertEquals(key, e.key());
+        assertEquals(lock.ports().basePort(), e.port());
+        assertTrue(e.getMessage().contains("203.0.113.7:" + lock.ports().basePort()), e.getMessage());
+        assertTrue(e.getMessage().contains("not local"), e.getMessage());
+        assertTrue(e.getCause() instanceof IOException);
+        assertFalse(lock.hasLocked());
+        assertEquals(fds, TestSupport.openFds(), "nothing may stay open");
+    }
+
+    /** "Too many open files" on the second port: clear error, the first port closed. */
+    @Test
+    void tooManyOpenFilesIsAClearErrorAndLeaksNothing() throws Exception {
+        String key = freshKey();
+        LockPorts ports = PortScheme.DEFAULT.ports(key);
+        PortBinder binder = mock(PortBinder.class);
+        Closeable[] first = new Closeable[1];
+        when(binder.bind(any())).thenAnswer(inv -> {
+            first[0] = PortBinder.DEFAULT.bind(inv.getArgument(0));
+            return first[0];
+        }).thenThrow(new SocketException("Too many open files"));
+        Portlock lock = new Portlock(ports, Duration.ofSeconds(20), Duration.ofMillis(10), binder);
+        long fds = TestSupport.openFds();
+        long t0 = System.nanoTime();
+        PortlockException e = assertThrows(PortlockException.class, lock::acquire);
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5), "must fail at once");
+        assertFalse(e instanceof PortlockTimeoutException);
+        assertEquals(ports.basePort() + 1, e.port());
+        assertTrue(e.getMessage().contains("out of file descriptors"), e.getMessage());
+        assertTrue(e.getMessage().contains(key), e.getMessage());
+        verify(binder, times(2)).bind(any(InetSocketAddress.class));
+        assertEquals(fds, TestSupport.openFds(), "the port bound before the failure was closed");
+        assertTrue(TestSupport.allPortsFree(ports));
+        assertFalse(lock.hasLocked());
+    }
+
+    @Test
+    void contentionIsOnlyAddressInUse() throws Exception {
+        String key = freshKey();
+        LockPorts ports = PortScheme.DEFAULT.ports(key);
+        PortBinder busy = a -> {
+            throw new BindException("Address already in use");
+        };
+        Portlock lock = new Portlock(ports, Duration.ZERO, Duration.ofMillis(1), busy);
+        assertFalse(lock.tryLock());
+        PortBinder denied = a -> {
+            throw new BindException("Permission denied");
+        };
+        Portlock lock2 = new Portlock(ports, Duration.ZERO, Duration.ofMillis(1), denied);
+        PortlockException e = assertThrows(PortlockException.class, lock2::tryLock);
+        assertTrue(e.getMessage().contains("permission denied"), e.getMessage());
+        PortBinder broken = a -> {
+            throw new IllegalStateException("boom");
+        };
+        Portlock lock3 = new Portlock(ports, Duration.ZERO, Duration.ofMillis(1), broken);
+        assertThrows(IllegalStateException.class, lock3::tryLock);
+    }
+}

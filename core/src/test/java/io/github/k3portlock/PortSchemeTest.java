@@ -1,0 +1,94 @@
+package io.github.k3portlock;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+class PortSchemeTest {
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({"mylock,44655", "mylock2,57642", "mylock3,51474", "testlock,45766", "k1,53029",
+        "x,57490", "日本語,59114"})
+    void defaultSchemeMatchesThePythonOriginal(String key, int base) {
+        LockPorts p = PortScheme.DEFAULT.ports(key);
+        assertEquals(base, p.basePort());
+        assertEquals(List.of(base, base + 1, base + 2), p.ports());
+        assertEquals("127.0.0.1", p.address().getHostAddress());
+        assertEquals(2, p.quorum());
+        assertEquals(key, p.key());
+        assertEquals(base + 1, p.socketAddresses().get(1).getPort());
+    }
+
+    @Test
+    void constructorUsesTheSameMapping() {
+        try (Portlock lock = new Portlock("mylock")) {
+            assertEquals(PortScheme.DEFAULT.ports("mylock"), lock.ports());
+        }
+    }
+
+    @Test
+    void rangeCountAndHostAreOptions() throws Exception {
+        PortScheme s = PortScheme.builder().host("::1").range(20000, 100).portCount(5).build();
+        LockPorts p = s.ports("mylock");
+        // 44655 - 40000 = 4655 = sha1 mod 20000; mod 100 of the same digest is its last two digits
+        assertEquals(20055, p.basePort());
+        assertEquals(5, p.ports().size());
+        assertEquals(3, p.quorum());
+        assertEquals(InetAddress.getByName("::1"), p.address());
+        assertEquals(1, PortScheme.builder().portCount(1).build().ports("k").quorum());
+    }
+
+    @Test
+    void wideLoopbackSpreadsAddressesOver127Slash8() {
+        PortScheme wide = PortScheme.builder().wideLoopback(true).build();
+        Set<InetAddress> addresses = new HashSet<>();
+        for (int i = 0; i < 1000; i++) {
+            LockPorts p = wide.ports("key-" + i);
+            byte[] a = p.address().getAddress();
+            assertEquals(127, a[0]);
+            assertTrue(p.basePort() >= 40000 && p.basePort() < 60000);
+            addresses.add(p.address());
+        }
+        assertTrue(addresses.size() > 990, "addresses should almost never repeat: " + addresses.size());
+        // Same key, same address: deterministic across calls (and processes).
+        assertEquals(wide.ports("mylock"), wide.ports("mylock"));
+        // The port part stays the original's.
+        assertEquals(44655, wide.ports("mylock").basePort());
+        assertNotEquals(PortScheme.DEFAULT.ports("mylock").address(), wide.ports("mylock").address());
+    }
+
+    @Test
+    void badOptionsFailAtOnceWithTheValue() {
+        IllegalArgumentException even = assertThrows(IllegalArgumentException.class,
+                () -> PortScheme.builder().portCount(2));
+        assertTrue(even.getMessage().contains("2"), even.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> PortScheme.builder().portCount(0));
+        assertThrows(IllegalArgumentException.class, () -> PortScheme.builder().range(0, 10));
+        assertThrows(IllegalArgumentException.class, () -> PortScheme.builder().range(65000, 1000));
+        assertThrows(IllegalStateException.class,
+                () -> PortScheme.builder().range(65530, 5).portCount(3).build());
+        assertThrows(IllegalArgumentException.class, () -> PortScheme.builder().host("localhost"));
+        assertThrows(NullPointerException.class, () -> PortScheme.builder().host((InetAddress) null));
+        assertThrows(IllegalStateException.class,
+                () -> PortScheme.builder().host("127.0.0.1").wideLoopback(true).build());
+    }
+
+    @Test
+    void nullAndEmptyKeysAreRejected() {
+        NullPointerException npe = assertThrows(NullPointerException.class,
+                () -> PortScheme.DEFAULT.ports(null));
+        assertTrue(npe.getMessage().contains("key"));
+        IllegalArgumentException iae = assertThrows(IllegalArgumentException.class,
+                () -> PortScheme.DEFAULT.ports(""));
+        assertTrue(iae.getMessage().contains("empty"));
+    }
+}

@@ -1,0 +1,248 @@
+package io.github.k3portlock;
+
+import static io.github.k3portlock.TestSupport.allPortsFree;
+import static io.github.k3portlock.TestSupport.freshKey;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class PortlockTest {
+
+    @Test
+    void tryLockReleaseAndHasLocked() {
+        String key = freshKey();
+        Portlock lock = new Portlock(key);
+        assertFalse(lock.hasLocked());
+        assertTrue(lock.tryLock());
+        assertTrue(lock.hasLocked());
+        assertFalse(allPortsFree(lock.ports()));
+        lock.release();
+        assertFalse(lock.hasLocked());
+        assertTrue(allPortsFree(lock.ports()), "release must close every port");
+        lock.release(); // no-op when nothing is held
+        assertFalse(lock.hasLocked());
+    }
+
+    /** The original's test_mem_test: two instances of one key exclude each other. */
+    @Test
+    void twoInstancesOfOneKeyExcludeEachOther() {
+        String key = freshKey();
+        try (Portlock a = new Portlock(key); Portlock b = new Portlock(key)) {
+            assertTrue(a.tryLock());
+            assertFalse(b.tryLock());
+            assertFalse(b.hasLocked(), "another instance never reports the lock as its own");
+            b.release(); // releasing an instance that holds nothing does not free a's lock
+            assertFalse(b.tryLock());
+            a.release();
+            assertTrue(b.tryLock());
+            assertFalse(a.tryLock());
+        }
+    }
+
+    /** Regression: the original deadlocks after try_lock twice and release once. */
+    @Test
+    void secondTryLockByTheOwnerIsNotCountedAndOneReleaseFrees() {
+        String key = freshKey();
+        Portlock lock = new Portlock(key);
+        long fds = TestSupport.openFds();
+        assertTrue(lock.tryLock());
+        assertTrue(lock.tryLock(), "the owner already holds it");
+        lock.acquire(); // returns at once, same reason
+        assertEquals(fds + 2, TestSupport.openFds(), "still exactly one quorum of sockets");
+        lock.release();
+        assertFalse(lock.hasLocked());
+        try (Portlock other = new Portlock(key)) {
+            assertTrue(other.tryLock(), "one release frees the lock");
+        }
+        assertEquals(fds, TestSupport.openFds());
+    }
+
+    @Test
+    void tryWithResourcesReleases() {
+        String key = freshKey();
+        LockPorts ports;
+        try (Portlock lock = new Portlock(key, Duration.ofSeconds(3))) {
+            lock.acquire();
+            ports = lock.ports();
+            assertTrue(lock.hasLocked());
+        }
+        assertTrue(allPortsFree(ports));
+    }
+
+    @Test
+    void anotherThreadCannotReleaseTheOwnersLock() throws Exception {
+        String key = freshKey();
+        Portlock lock = new Portlock(key);
+        assertTrue(lock.tryLock());
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            Future<Boolean> tried = other.submit(lock::tryLock);
+            assertFalse(tried.get(), "a thread sharing the instance sees it held");
+            Future<?> released = other.submit(lock::release);
+            Exception e = assertThrows(Exception.class, released::get);
+            assertTrue(e.getCause() instanceof IllegalMonitorStateException, e.toString());
+            assertTrue(lock.hasLocked());
+        } finally {
+            other.shutdownNow();
+            lock.release();
+        }
+        assertFalse(lock.hasLocked());
+    }
+
+    /** The original's thread tests: one lock shared by 3 threads gives mutual exclusion. */
+    @Test
+    void threeThreadsSharingOneInstance() throws Exception {
+        Portlock shared = new Portlock(freshKey(), Duration.ofSeconds(60), Duration.ofMillis(1));
+        runSections(3, 300, i -> shared);
+        assertFalse(shared.hasLocked());
+        assertTrue(allPortsFree(shared.ports()));
+    }
+
+    /** The original's thread tests: 10 threads x 1000 sections, one instance per thread. */
+    @Test
+    void tenThreadsEachWithItsOwnInstance() throws Exception {
+        String key = freshKey();
+        List<Portlock> locks = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            locks.add(new Portlock(key, Duration.ofSeconds(120), Duration.ofMillis(1)));
+        }
+        runSections(10, 1000, locks::get);
+        assertTrue(allPortsFree(locks.get(0).ports()));
+    }
+
+    interface LockFor {
+        Portlock get(int thread);
+    }
+
+    private static void runSections(int threads, int sections, LockFor lockFor) throws Exception {
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger overlaps = new AtomicInteger();
+        int[] counter = {0}; // deliberately unsynchronised: the lock must order the updates
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            Portlock lock = lockFor.get(t);
+            done.add(pool.submit(() -> {
+                start.await();
+                for (int s = 0; s < sections; s++) {
+                    lock.acquire();
+                    try {
+                        if (inside.incrementAndGet() != 1) {
+                            overlaps.incrementAndGet();
+                        }
+                        counter[0] = counter[0] + 1;
+                        inside.decrementAndGet();
+                    } finally {
+                        lock.release();
+                    }
+                }
+                return null;
+            }));
+        }
+        start.countDown();
+        for (Future<?> f : done) {
+            f.get(5, TimeUnit.MINUTES);
+        }
+        pool.shutdown();
+        assertEquals(0, overlaps.get(), "two holders were inside at once");
+        assertEquals(threads * sections, counter[0], "lost updates");
+    }
+
+    /** The original's sleep_time test: a long sleep time never stretches the timeout. */
+    @Test
+    void sleepTimeDoesNotStretchTheTimeout() {
+        String key = freshKey();
+        try (Portlock holder = new Portlock(key)) {
+            assertTrue(holder.tryLock());
+            Portlock waiter = new Portlock(key, Duration.ofMillis(300), Duration.ofSeconds(10));
+            long t0 = System.nanoTime();
+            PortlockTimeoutException e = assertThrows(PortlockTimeoutException.class, waiter::acquire);
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertTrue(ms >= 290 && ms < 3000, "waited " + ms + " ms for a 300 ms timeout");
+            assertEquals(key, e.key());
+            assertTrue(e.waited().toMillis() >= 290, e.waited().toString());
+            assertTrue(e.getMessage().contains(key) && e.getMessage().contains(
+                    String.valueOf(holder.ports().basePort())), e.getMessage());
+            assertFalse(waiter.hasLocked());
+        }
+    }
+
+    @Test
+    void acquireWaitsForARelease() throws Exception {
+        String key = freshKey();
+        Portlock holder = new Portlock(key);
+        assertTrue(holder.tryLock());
+        Portlock waiter = new Portlock(key, Duration.ofSeconds(30));
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> acquired = other.submit(waiter::acquire);
+            TestSupport.await("the waiter to be polling", Duration.ofSeconds(10),
+                    () -> !acquired.isDone());
+            holder.release();
+            acquired.get(30, TimeUnit.SECONDS);
+            assertTrue(waiter.hasLocked());
+            assertFalse(holder.tryLock());
+        } finally {
+            other.submit(waiter::release).get();
+            other.shutdown();
+        }
+    }
+
+    @Test
+    void zeroTimeoutIsOneAttempt() {
+        String key = freshKey();
+        try (Portlock holder = new Portlock(key)) {
+            assertTrue(holder.tryLock());
+            Portlock waiter = new Portlock(key, Duration.ZERO);
+            assertThrows(PortlockTimeoutException.class, waiter::acquire);
+        }
+        Portlock free = new Portlock(key, Duration.ZERO);
+        free.acquire();
+        assertTrue(free.hasLocked());
+        free.release();
+    }
+
+    @Test
+    void interruptedWaitThrowsAndKeepsTheInterruptStatus() throws Exception {
+        String key = freshKey();
+        try (Portlock holder = new Portlock(key)) {
+            assertTrue(holder.tryLock());
+            Portlock waiter = new Portlock(key, Duration.ofSeconds(30));
+            Thread.currentThread().interrupt();
+            PortlockException e = assertThrows(PortlockException.class, waiter::acquire);
+            assertTrue(Thread.interrupted(), "interrupt status must be kept");
+            assertTrue(e.getCause() instanceof InterruptedException);
+            assertFalse(waiter.hasLocked());
+        }
+    }
+
+    @Test
+    void builderOptions() {
+        String key = freshKey();
+        PortScheme wide = PortScheme.builder().wideLoopback(true).build();
+        try (Portlock lock = Portlock.builder(key).scheme(wide).timeout(Duration.ofMillis(50))
+                .sleepTime(Duration.ofMillis(5)).build()) {
+            assertEquals(wide.ports(key), lock.ports());
+            lock.acquire();
+            assertTrue(lock.hasLocked());
+            try (Portlock same = Portlock.builder(key).scheme(wide).build();
+                 Portlock narrow = new Portlock(key)) {
+                assertFalse(same.tryLock());
+                assertTrue(narrow.tryLock(), "another scheme is another lock");
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.github.k3portlock.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** Runs each example and asserts what it prints. */
+class ExamplesTest {
+
+    private interface Body {
+        void run(PrintStream out) throws Exception;
+    }
+
+    private static List<String> output(Body body) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+            body.run(out);
+        }
+        return List.of(bytes.toString(StandardCharsets.UTF_8).split("\\R"));
+    }
+
+    @Test
+    void synopsisPrintsTheOriginalsLinesInOrder() throws Exception {
+        String prefix = "ex-" + UUID.randomUUID() + "-";
+        List<String> lines = output(out -> Synopsis.run(out, prefix));
+        assertEquals(List.of(
+                "Lock acquired",
+                "Lock released",
+                "Lock acquired",
+                "Lock released",
+                "Lock acquired via context manager",
+                "Lock automatically released",
+                "false",
+                "false",
+                "false",
+                "true"), lines);
+    }
+
+    @Test
+    void crossProcessCountsExactlyAndWaitsForTheOtherHolder() throws Exception {
+        String key = "ex-" + UUID.randomUUID();
+        boolean[] exact = new boolean[1];
+        List<String> lines = output(out -> exact[0] = CrossProcess.run(out, 3, 200, key));
+        String text = String.join("\n", lines);
+        assertTrue(exact[0], text);
+        assertTrue(lines.contains("total: 600, expected: 600"), text);
+        assertTrue(text.contains("starting 3 worker JVMs, 200 locked increments each"), text);
+        Matcher rate = Pattern.compile("time: [0-9.]+ s, acquisitions/s: (\\d+)").matcher(text);
+        assertTrue(rate.find(), text);
+        assertTrue(Long.parseLong(rate.group(1)) > 0);
+        Matcher waited = Pattern.compile("acquired after (\\d+) ms, when the other process released it")
+                .matcher(text);
+        assertTrue(text.contains("holds '" + key + "'; waiting..."), text);
+        assertTrue(waited.find(), text);
+        // The holder keeps the lock for 1000 ms after saying HELD; we cannot have got it much earlier.
+        assertTrue(Long.parseLong(waited.group(1)) >= 500, "acquired too early: " + text);
+    }
+}
