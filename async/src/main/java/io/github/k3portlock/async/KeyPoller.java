@@ -237,7 +237,9 @@ final class KeyPoller {
         }
         Waiter w = takeNextLocked();
         if (w == null) {
-            ph.release(); // unreachable: the caller saw a live waiter under this lock
+            // Guard against the race with a completion elsewhere during the bind: every waiter's
+            // future was completed meanwhile (its hook waits for this lock). Bound for nobody.
+            ph.release();
             return;
         }
         grantLocked(w, ph, out);
