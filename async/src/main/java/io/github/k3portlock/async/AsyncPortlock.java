@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -138,6 +139,8 @@ public final class AsyncPortlock {
     private final ConcurrentHashMap<String, KeyPoller> pollers = new ConcurrentHashMap<>();
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicBoolean watchdogArmed = new AtomicBoolean();
+    /** Handles granted to a waiter whose future was completed elsewhere first; for tests. */
+    final LongAdder grantsRefused = new LongAdder();
 
     private AsyncPortlock(Builder b) {
         this.sharedScheduler = b.scheduler == null;

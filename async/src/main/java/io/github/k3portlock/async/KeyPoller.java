@@ -159,6 +159,7 @@ final class KeyPoller {
         }
         finish(out);
         if (toRelease != null) {
+            owner.grantsRefused.increment();
             toRelease.release();
         }
     }
