@@ -262,23 +262,29 @@ class AsyncPortlockTest {
     void aBlockingCallbackDoesNotStallOtherWaiters() throws Exception {
         AsyncPortlock shared = AsyncPortlock.create();
         CountDownLatch unblock = new CountDownLatch(1);
+        AtomicReference<String> blockedOn = new AtomicReference<>();
         String other = key();
+        holdForeign(); // so that the callback is attached before the future completes
+        CompletableFuture<Void> blocked = shared.acquire(key).thenAccept(h -> {
+            blockedOn.set(Thread.currentThread().getName());
+            try {
+                unblock.await(TestSupport.PATIENCE.toSeconds(), TimeUnit.SECONDS); // a user's blocking callback
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                h.release();
+            }
+        });
         try {
-            CompletableFuture<Void> blocked = shared.acquire(key).thenAccept(h -> {
-                try {
-                    unblock.await(); // a user's blocking thenApply
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } finally {
-                    h.release();
-                }
-            });
-            LockHandle h = get(shared.acquire(other));
-            h.release();
-            assertFalse(blocked.isDone());
+            foreign.release();
+            await("the blocking callback is running", () -> blockedOn.get() != null);
+            assertTrue(blockedOn.get().startsWith("k3portlock-async-completion-"), blockedOn.get());
+            get(shared.acquire(other)).release(); // completed through the pool meanwhile
+            assertFalse(blocked.isDone(), "the first callback is still blocked");
         } finally {
             unblock.countDown();
         }
+        get(blocked);
         awaitFree(other);
     }
 
