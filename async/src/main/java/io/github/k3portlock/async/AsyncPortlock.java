@@ -471,7 +471,10 @@ public final class AsyncPortlock {
          * Sets the executor that completes the futures, and so runs their non-async dependent
          * stages and {@link #withLock withLock}'s action (default: a shared pool of daemon
          * threads). {@code Runnable::run} completes them on the scheduler thread (or the thread
-         * that releases a handle): fastest, but a blocking callback then stalls every waiter.
+         * that releases a handle): fastest, but a blocking callback then stalls every waiter. With
+         * such an executor, hand-overs from callbacks that release (the next holder's callback
+         * releasing in turn, and so on) nest on one stack up to 16 deep; deeper ones run after
+         * the outer callback returns, so that long queues cannot overflow the stack.
          *
          * @param executor the executor
          * @return this builder

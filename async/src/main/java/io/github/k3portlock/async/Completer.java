@@ -7,14 +7,22 @@ import java.util.concurrent.Executor;
  * Runs future completions on the completion executor, so that user callbacks do not run on the
  * scheduler thread or under a poller's lock. This class is thread-safe.
  *
- * <p>Every task goes through a per-thread trampoline: with a same-thread executor
+ * <p>Every task goes through a per-thread depth guard. With a same-thread executor
  * ({@code Runnable::run}), a callback that releases a handle hands the lock to the next waiter,
- * whose callbacks release it again, and so on; without the trampoline that chain would nest one
- * stack frame group per waiter and overflow with thousands of waiters. The trampoline runs such
- * nested tasks one after another instead, once the outer task returns.
+ * whose callback releases it again, and so on: each hand-over nests inside the previous callback,
+ * and thousands of waiters would overflow the stack. Up to {@link #MAX_DEPTH} nested tasks run at
+ * once (so a callback may even block on another acquisition delivered on its own thread); deeper
+ * ones are queued and run by the outermost task once it returns.
  */
 final class Completer {
-    private static final ThreadLocal<ArrayDeque<Runnable>> NESTED = new ThreadLocal<>();
+    static final int MAX_DEPTH = 16;
+    private static final ThreadLocal<Frame> FRAME = new ThreadLocal<>();
+
+    /** The nesting of tasks on one thread. */
+    private static final class Frame {
+        int depth;
+        ArrayDeque<Runnable> deferred;
+    }
 
     private final Executor executor;
 
@@ -47,30 +55,32 @@ final class Completer {
     }
 
     static void trampoline(Runnable task) {
-        ArrayDeque<Runnable> nested = NESTED.get();
-        if (nested != null) {
-            nested.add(task);
+        Frame frame = FRAME.get();
+        if (frame == null) {
+            frame = new Frame();
+            FRAME.set(frame);
+        } else if (frame.depth >= MAX_DEPTH) {
+            if (frame.deferred == null) {
+                frame.deferred = new ArrayDeque<>();
+            }
+            frame.deferred.add(task);
             return;
         }
-        nested = new ArrayDeque<>();
-        NESTED.set(nested);
+        frame.depth++;
         Throwable first = null;
         try {
-            Runnable next = task;
-            do {
-                try {
-                    next.run();
-                } catch (Throwable t) {
-                    // Keep draining: a queued task may deliver a handle that must not be lost.
-                    if (first == null) {
-                        first = t;
-                    } else {
-                        first.addSuppressed(t);
-                    }
+            first = runCatching(task, null);
+            if (frame.depth == 1 && frame.deferred != null) {
+                // Keep draining whatever happens: a queued task may deliver a handle.
+                Runnable next;
+                while ((next = frame.deferred.poll()) != null) {
+                    first = runCatching(next, first);
                 }
-            } while ((next = nested.poll()) != null);
+            }
         } finally {
-            NESTED.remove();
+            if (--frame.depth == 0) {
+                FRAME.remove(); // no trace left in the caller's (pooled) threads
+            }
         }
         if (first instanceof RuntimeException) {
             throw (RuntimeException) first;
@@ -78,6 +88,18 @@ final class Completer {
         if (first instanceof Error) {
             throw (Error) first;
         }
+    }
+
+    private static Throwable runCatching(Runnable task, Throwable first) {
+        try {
+            task.run();
+        } catch (Throwable t) {
+            if (first == null) {
+                return t;
+            }
+            first.addSuppressed(t);
+        }
+        return first;
     }
 
     @Override

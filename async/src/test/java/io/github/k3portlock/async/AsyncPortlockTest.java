@@ -309,6 +309,26 @@ class AsyncPortlockTest {
     }
 
     @Test
+    void aSameThreadExecutorCallbackMayJoinAnotherAcquisition() throws Exception {
+        AsyncPortlock inline = AsyncPortlock.builder().completionExecutor(Runnable::run)
+                .binder(binder).build();
+        String other = key();
+        holdForeign();
+        CompletableFuture<Boolean> nested = inline.acquire(key).thenApply(h -> {
+            // Blocking inside a callback is the caller's choice; it must not deadlock on a
+            // delivery that this very thread would have to run.
+            LockHandle o = inline.acquire(other).orTimeout(20, TimeUnit.SECONDS).join();
+            boolean both = o.isValid() && h.isValid();
+            o.release();
+            h.release();
+            return both;
+        });
+        foreign.release();
+        assertTrue(get(nested));
+        awaitFree(other);
+    }
+
+    @Test
     void mutualExclusionAndVisibilityAcrossExecutorThreads() throws Exception {
         int[] plain = {0}; // deliberately not volatile: the lock must order the increments
         AtomicInteger inside = new AtomicInteger();

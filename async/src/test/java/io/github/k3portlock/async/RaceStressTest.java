@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
  */
 class RaceStressTest {
     private static final int CLIENTS = 8;
-    private static final int PER_CLIENT = 3_000;
+    private static final int PER_CLIENT = 6_000;
     private static final int KEYS = 3;
 
     @Test
