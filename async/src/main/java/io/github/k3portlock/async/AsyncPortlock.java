@@ -1,0 +1,590 @@
+package io.github.k3portlock.async;
+
+import io.github.k3portlock.LockHandle;
+import io.github.k3portlock.LockPorts;
+import io.github.k3portlock.PortScheme;
+import io.github.k3portlock.Portlock;
+import io.github.k3portlock.PortlockException;
+import io.github.k3portlock.PortlockTimeoutException;
+import io.github.k3portlock.internal.PortBinder;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.DoubleSupplier;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+
+/**
+ * Acquires k3portlock's cross-process lock without blocking: {@link #acquire(String, Duration)}
+ * returns a {@code CompletableFuture<LockHandle>} at once and retries on a
+ * {@link ScheduledExecutorService} until the lock is taken, the deadline passes, or anyone
+ * completes the future.
+ *
+ * <pre>{@code
+ * AsyncPortlock locks = AsyncPortlock.create();
+ *
+ * // Run a stage under the lock; the lock is released however the stage ends.
+ * CompletableFuture<Report> report = locks.withLock("nightly-report", Duration.ofSeconds(5),
+ *         handle -> buildReportAsync());
+ *
+ * // Or hold the handle yourself.
+ * locks.acquire("nightly-report", Duration.ofSeconds(5))
+ *      .thenCompose(handle -> buildReportAsync().whenComplete((r, e) -> handle.release()));
+ * }</pre>
+ *
+ * <p><b>Retries.</b> The first attempt is made at once, on the calling thread (binding two or three
+ * loopback ports: a few non-blocking system calls). Further attempts run on the scheduler, with a
+ * backoff that doubles from {@link Builder#firstDelay(Duration) firstDelay} (1 ms) up to
+ * {@link Builder#sleepTime(Duration) sleepTime} (10 ms), each delay shortened by a random jitter of
+ * up to 20% (never below {@code firstDelay}). There is no {@link java.nio.channels.Selector} and no
+ * thread per waiter: a waiting acquisition is an entry in a queue and at most one scheduled task per
+ * key.
+ *
+ * <p><b>Timeouts.</b> With a timeout, an attempt is made at the deadline itself, and if it fails
+ * the future completes exceptionally with {@link PortlockTimeoutException} (carrying the key and the
+ * time waited) right then, not later (unless the scheduler itself runs late). While the lock is held
+ * through this instance, no attempt is needed: the future just fails at its deadline unless the lock
+ * was handed to it first. The sleep time never stretches the timeout. When many waiters of one key have deadlines less than {@code firstDelay}
+ * apart, the earliest one's attempt serves them all, so that a burst of waiters does not cause a
+ * burst of attempts. A zero timeout means one attempt, made only if nobody in this JVM holds or
+ * waits for the key through this instance (otherwise the lock is not available to it and it fails
+ * at once). {@link CompletableFuture#orTimeout orTimeout} works as well; it just completes the
+ * future with a {@link java.util.concurrent.TimeoutException} instead.
+ *
+ * <p><b>Cancellation.</b> Whoever completes the future first wins: {@code cancel},
+ * {@code orTimeout}, {@code completeExceptionally}, or this class with a handle. As soon as the
+ * future is done, the waiter leaves the queue and its pending attempt is cancelled; no attempt starts
+ * on its behalf afterwards, and it is never handed the lock. An attempt that was already binding
+ * ports when the future was completed elsewhere, or a handle that was on its way to the future,
+ * is released (or passed to the next waiter) at once: a handle the future did not take can never
+ * leak. {@code cancel(true)} interrupts nothing (there is no thread to interrupt).
+ *
+ * <p><b>Many waiters in one JVM.</b> Waiters of one key in one instance share one poller: however
+ * many there are, they cost one attempt per backoff interval in total, and only the first waiter
+ * (FIFO) can take a lock found free. When a handle obtained from this instance is released while
+ * other waiters of its key are queued here, the next one gets the lock at once, with no poll delay:
+ * the still-bound ports are handed to it in a new handle (the released handle becomes invalid),
+ * so the lock does not leave the JVM in between and no other process can slip in. Waiters are
+ * served in arrival order; a waiter whose future was completed elsewhere is skipped. Other
+ * processes, other {@code AsyncPortlock} instances and {@link Portlock} instances in this JVM are
+ * outsiders: they see the lock held until the last local waiter is served, and they are found
+ * free only by polling. A JVM that always has a waiter queued can therefore keep the lock from
+ * other processes indefinitely; share one instance ({@link #create()} always returns the same
+ * one) and hold locks briefly.
+ *
+ * <p><b>Where callbacks run.</b> Futures are completed on the
+ * {@link Builder#completionExecutor(Executor) completion executor}, never on the scheduler thread
+ * and never while this class holds an internal lock, so a dependent stage that blocks stalls
+ * neither the scheduler nor other waiters. The default is a shared pool of daemon threads named
+ * {@code k3portlock-async-completion-N} (at least four). Dependent stages added with
+ * {@code thenApply} and friends run on that executor, or on the caller's thread if the future is
+ * already complete when they are added (the usual {@code CompletableFuture} rule); the
+ * {@code *Async} variants run where you say. If the completion executor refuses a task, the
+ * future is completed on the thread that found out (the scheduler, or a releasing thread), and an
+ * acquisition that had got the lock fails with a {@link PortlockException} and the lock goes to the
+ * next waiter.
+ *
+ * <p><b>Errors.</b> Misuse (null or empty key, negative timeout, null action) throws at once, from
+ * the method itself. A permanent bind failure (address not local, permission denied, too many open
+ * files) completes the future exceptionally with {@link PortlockException} at once, never as a
+ * timeout; it fails every waiter of that key. If the scheduler is shut down, new acquisitions fail
+ * at once and pending ones fail with a {@link PortlockException} when their next attempt is refused,
+ * or, for a user scheduler, within about a second in any case (a check on the JDK's
+ * {@code CompletableFuture.delayedExecutor} catches {@code shutdownNow()}, which drops pending
+ * attempts silently). Handles already granted stay valid.
+ *
+ * <p><b>Thread safety and memory visibility.</b> This class is thread-safe, and so are the
+ * handles it returns: any thread may release a handle, releasing twice has no effect, and after a
+ * hand-over the old handle stays invalid. Actions prior to releasing a handle happen-before actions
+ * in stages that depend on the next successful acquisition of the same key in this JVM (by this
+ * instance, by another instance, or by a {@link Portlock}). Actions prior to calling
+ * {@code acquire} happen-before the attempts made for it.
+ *
+ * <p><b>Limits.</b> The scheduling is best-effort: a busy or slow scheduler delays attempts and
+ * timeouts, and one scheduler thread binds for every polling key. A handle that becomes unreachable
+ * is not released by garbage collection; release it. The lock's own limits (advisory, one network
+ * namespace, false contention between keys) are those of {@link Portlock}.
+ */
+public final class AsyncPortlock {
+    /** The default first retry delay: 1 millisecond. */
+    public static final Duration DEFAULT_FIRST_DELAY = Duration.ofMillis(1);
+    /** The default cap of the retry delay: 10 milliseconds, the Python original's sleep time. */
+    public static final Duration DEFAULT_SLEEP_TIME = Portlock.DEFAULT_SLEEP_TIME;
+
+    /** Each backoff delay is shortened by up to this fraction, at random. */
+    static final double JITTER = 0.2;
+    /** Timeouts beyond this (about 73 years) mean no timeout; keeps nanoTime arithmetic safe. */
+    private static final long MAX_TIMEOUT_NANOS = Long.MAX_VALUE / 4;
+
+    final ScheduledExecutorService scheduler;
+    private final boolean sharedScheduler;
+    final Completer completer;
+    final long firstDelayNanos;
+    final long sleepNanos;
+    private final PortScheme scheme;
+    final PortBinder binder;
+    private final LongSupplier clock;
+    private final DoubleSupplier jitter;
+    private final long shutdownCheckNanos;
+
+    private final ConcurrentHashMap<String, KeyPoller> pollers = new ConcurrentHashMap<>();
+    private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicBoolean watchdogArmed = new AtomicBoolean();
+    /** Handles granted to a waiter whose future was completed elsewhere first; for tests. */
+    final LongAdder grantsRefused = new LongAdder();
+
+    private AsyncPortlock(Builder b) {
+        this.sharedScheduler = b.scheduler == null;
+        this.scheduler = sharedScheduler ? Defaults.scheduler() : b.scheduler;
+        this.completer = new Completer(
+                b.completionExecutor == null ? Defaults.completion() : b.completionExecutor);
+        this.firstDelayNanos = b.firstDelay.toNanos();
+        this.sleepNanos = b.sleepTime.toNanos();
+        this.scheme = b.scheme;
+        this.binder = b.binder;
+        this.clock = b.clock;
+        this.jitter = b.jitter;
+        this.shutdownCheckNanos = b.shutdownCheck.toNanos();
+    }
+
+    /**
+     * Returns the default instance: the default {@link PortScheme}, 1 ms first delay, 10 ms sleep
+     * time, on a shared daemon scheduler thread ({@code k3portlock-async-scheduler}, created on
+     * first use, with remove-on-cancel) and the shared completion pool. Every call returns the same
+     * instance, so that all its users in this JVM share pollers and local hand-over.
+     *
+     * @return the shared default instance
+     */
+    public static AsyncPortlock create() {
+        return DefaultInstance.INSTANCE;
+    }
+
+    /**
+     * Returns a builder for an instance with its own scheduler, completion executor, backoff or
+     * port scheme.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Acquires the lock on {@code key}, waiting as long as it takes. The future completes with a
+     * valid handle once the lock is taken, or exceptionally with {@link PortlockException} on a
+     * permanent failure; it never times out by itself (use {@link #acquire(String, Duration)} or
+     * {@link CompletableFuture#orTimeout orTimeout}). Completing it in any other way stops the wait.
+     *
+     * @param key the lock key, not empty
+     * @return a future of the handle, returned at once
+     * @throws NullPointerException if {@code key} is null
+     * @throws IllegalArgumentException if {@code key} is empty
+     */
+    public CompletableFuture<LockHandle> acquire(String key) {
+        LockPorts target = scheme.ports(key);
+        CompletableFuture<LockHandle> future = new CompletableFuture<>();
+        start(target, -1, future);
+        return future;
+    }
+
+    /**
+     * Acquires the lock on {@code key}, waiting up to {@code timeout}. The future completes with a
+     * valid handle once the lock is taken; exceptionally with {@link PortlockTimeoutException} at
+     * the deadline if an attempt made at the deadline still fails; or exceptionally with
+     * {@link PortlockException} at once on a permanent failure. Completing it in any other way
+     * ({@code cancel}, {@code orTimeout}, {@code completeExceptionally}) stops the wait.
+     *
+     * @param key the lock key, not empty
+     * @param timeout how long to wait; zero means a single attempt; longer than about 73 years
+     *     means no timeout
+     * @return a future of the handle, returned at once
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code key} is empty or {@code timeout} negative
+     */
+    public CompletableFuture<LockHandle> acquire(String key, Duration timeout) {
+        LockPorts target = scheme.ports(key);
+        long timeoutNanos = timeoutNanos(key, timeout);
+        CompletableFuture<LockHandle> future = new CompletableFuture<>();
+        start(target, timeoutNanos, future);
+        return future;
+    }
+
+    /**
+     * Runs {@code action} under the lock on {@code key} and releases the lock however it ends.
+     *
+     * <p>Once the lock is acquired (waiting up to {@code timeout}), {@code action} is called with
+     * the handle, on the completion executor. The returned future completes like the stage the
+     * action returns, after the lock has been released; if acquiring fails, it completes with that
+     * failure and the action is not called. The lock is released when the action's stage
+     * completes normally or exceptionally, when the action throws or returns {@code null} (the
+     * future then fails with that exception, or a {@link NullPointerException}), and at once when
+     * the returned future is completed by anyone else ({@code cancel}, {@code orTimeout},
+     * {@code completeExceptionally}). In that last case the action's stage is <em>not</em>
+     * cancelled: it may be shared, and cancelling a {@code CompletableFuture} stops no work anyway;
+     * whatever it still does, it does without the lock. Cancel it yourself if it must stop.
+     *
+     * @param <T> the result type
+     * @param key the lock key, not empty
+     * @param timeout how long to wait for the lock, as in {@link #acquire(String, Duration)}
+     * @param action starts the work to do under the lock and returns its stage
+     * @return a future of the stage's result
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code key} is empty or {@code timeout} negative
+     */
+    public <T> CompletableFuture<T> withLock(String key, Duration timeout,
+            Function<? super LockHandle, ? extends CompletionStage<T>> action) {
+        LockPorts target = scheme.ports(key);
+        long timeoutNanos = timeoutNanos(key, timeout);
+        Objects.requireNonNull(action, "action");
+        CompletableFuture<T> result = new CompletableFuture<>();
+        CompletableFuture<LockHandle> acquired = new CompletableFuture<>();
+        AtomicReference<LockHandle> held = new AtomicReference<>();
+        acquired.whenComplete((handle, failure) -> {
+            if (failure != null) {
+                result.completeExceptionally(failure);
+                return;
+            }
+            held.set(handle);
+            if (result.isDone()) {
+                handle.release(); // guard against a race with the caller completing the result
+                return;
+            }
+            CompletionStage<T> stage;
+            try {
+                stage = action.apply(handle);
+                if (stage == null) {
+                    throw new NullPointerException(
+                            "action returned null instead of a CompletionStage for lock '" + key + "'");
+                }
+            } catch (Throwable t) {
+                handle.release();
+                result.completeExceptionally(t);
+                return;
+            }
+            stage.whenComplete((value, error) -> {
+                // Release first: a dependent of the result may take the same lock and wait for it.
+                handle.release();
+                if (error != null) {
+                    result.completeExceptionally(error);
+                } else {
+                    result.complete(value);
+                }
+            });
+        });
+        result.whenComplete((value, failure) -> {
+            // The result was completed (by us after releasing, or by the caller): stop a pending
+            // acquisition and release a lock already taken. Both are no-ops if already done.
+            acquired.cancel(false);
+            LockHandle handle = held.get();
+            if (handle != null) {
+                handle.release();
+            }
+        });
+        start(target, timeoutNanos, acquired);
+        return result;
+    }
+
+    @Override
+    public String toString() {
+        return "AsyncPortlock{" + scheme + ", firstDelay=" + Duration.ofNanos(firstDelayNanos)
+                + ", sleepTime=" + Duration.ofNanos(sleepNanos) + ", keys=" + pollers.size()
+                + ", waiting=" + pending.get() + "}";
+    }
+
+    private void start(LockPorts target, long timeoutNanos, CompletableFuture<LockHandle> future) {
+        long now = now();
+        boolean timed = timeoutNanos >= 0;
+        Waiter w = new Waiter(future, now, timed, timed ? now + timeoutNanos : 0);
+        if (scheduler.isShutdown()) {
+            w.state = Waiter.State.DONE;
+            completer.fail(w, schedulerShutDown(target));
+            return;
+        }
+        KeyPoller poller;
+        do {
+            poller = pollers.computeIfAbsent(target.key(), k -> new KeyPoller(this, target));
+        } while (!poller.start(w));
+        KeyPoller p = poller;
+        // Registered after start(): nobody else can complete this future before we return it.
+        future.whenComplete((value, failure) -> p.onFutureDone(w, value));
+    }
+
+    static long timeoutNanos(String key, Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException(
+                    "timeout must not be negative, got " + timeout + " for lock '" + key + "'");
+        }
+        try {
+            long nanos = timeout.toNanos();
+            return nanos > MAX_TIMEOUT_NANOS ? -1 : nanos;
+        } catch (ArithmeticException tooLong) {
+            return -1;
+        }
+    }
+
+    long now() {
+        return clock.getAsLong();
+    }
+
+    /**
+     * The delay after the {@code failures}-th failed attempt of a polling session: firstDelay
+     * doubled per failure, capped at sleepTime, minus up to {@link #JITTER} of it, at least
+     * firstDelay.
+     */
+    long backoffNanos(int failures) {
+        int k = failures - 1;
+        long d;
+        if (k >= 62 || firstDelayNanos > (sleepNanos >> k)) {
+            d = sleepNanos;
+        } else {
+            d = firstDelayNanos << k;
+        }
+        double r = jitter.getAsDouble();
+        long jittered = d - (long) (d * JITTER * r);
+        return Math.max(firstDelayNanos, Math.min(d, jittered));
+    }
+
+    void retire(KeyPoller poller) {
+        pollers.remove(poller.target.key(), poller);
+    }
+
+    void pendingAdded() {
+        pending.incrementAndGet();
+    }
+
+    void pendingRemoved() {
+        pending.decrementAndGet();
+    }
+
+    /** Number of waiters queued in this instance, for tests. */
+    int pendingCount() {
+        return pending.get();
+    }
+
+    /** Number of keys with a poller (waiters or a handle out), for tests. */
+    int activeKeys() {
+        return pollers.size();
+    }
+
+    /**
+     * A user's scheduler may be shut down with {@code shutdownNow()}, which drops our pending
+     * attempts without running them: nothing would ever fail those waiters. While waiters are
+     * queued, check every {@code shutdownCheck} on the JDK's own delayer (a daemon thread shared
+     * with {@code orTimeout}).
+     */
+    void armWatchdog() {
+        if (sharedScheduler || shutdownCheckNanos <= 0) {
+            return;
+        }
+        if (watchdogArmed.compareAndSet(false, true)) {
+            try {
+                CompletableFuture.delayedExecutor(shutdownCheckNanos, TimeUnit.NANOSECONDS)
+                        .execute(this::checkShutdown);
+            } catch (RuntimeException e) {
+                watchdogArmed.set(false);
+            }
+        }
+    }
+
+    private void checkShutdown() {
+        if (scheduler.isShutdown()) {
+            for (KeyPoller p : pollers.values()) {
+                p.failAll(schedulerShutDown(p.target));
+            }
+        }
+        watchdogArmed.set(false);
+        // Guard against a race with a waiter enqueued after the check: it saw the flag still set.
+        if (pending.get() > 0) {
+            armWatchdog();
+        }
+    }
+
+    private PortlockException schedulerShutDown(LockPorts target) {
+        return new PortlockException(target.key(), -1, "cannot wait for lock '" + target.key()
+                + "' (" + target + "): the scheduler " + scheduler + " is shut down", null);
+    }
+
+    PortlockException schedulerRejected(LockPorts target, RuntimeException cause) {
+        return new PortlockException(target.key(), -1, "cannot wait for lock '" + target.key()
+                + "' (" + target + "): the scheduler " + scheduler
+                + " refused the next attempt (is it shut down?)", cause);
+    }
+
+    PortlockException completionRejected(LockPorts target, RuntimeException cause) {
+        return new PortlockException(target.key(), -1, "took lock '" + target.key() + "' ("
+                + target + ") but the completion executor " + completer
+                + " refused to complete the future; the lock was passed on", cause);
+    }
+
+    private static final class DefaultInstance {
+        static final AsyncPortlock INSTANCE = builder().build();
+    }
+
+    /**
+     * Builds an {@link AsyncPortlock}; each setter checks its argument at once. Not thread-safe.
+     */
+    public static final class Builder {
+        private ScheduledExecutorService scheduler;
+        private Executor completionExecutor;
+        private Duration firstDelay = DEFAULT_FIRST_DELAY;
+        private Duration sleepTime = DEFAULT_SLEEP_TIME;
+        private PortScheme scheme = PortScheme.DEFAULT;
+        private PortBinder binder = PortBinder.DEFAULT;
+        private LongSupplier clock = System::nanoTime;
+        private DoubleSupplier jitter = () -> ThreadLocalRandom.current().nextDouble();
+        private Duration shutdownCheck = Duration.ofSeconds(1);
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the scheduler that runs retries (default: the shared daemon scheduler). It is not
+         * shut down by this class. If you shut it down, new acquisitions fail at once and pending
+         * ones fail with a {@link PortlockException} within about a second. Give it
+         * remove-on-cancel ({@code ScheduledThreadPoolExecutor.setRemoveOnCancelPolicy(true)}) or
+         * cancelled attempts stay in its queue until their time. One thread is enough for any
+         * number of waiters; all bind attempts run on it.
+         *
+         * @param scheduler the scheduler
+         * @return this builder
+         * @throws NullPointerException if {@code scheduler} is null
+         * @throws IllegalStateException if a scheduler was already set
+         */
+        public Builder scheduler(ScheduledExecutorService scheduler) {
+            Objects.requireNonNull(scheduler, "scheduler");
+            requireState(this.scheduler == null, "scheduler was already set to " + this.scheduler);
+            this.scheduler = scheduler;
+            return this;
+        }
+
+        /**
+         * Sets the executor that completes the futures, and so runs their non-async dependent
+         * stages and {@link #withLock withLock}'s action (default: a shared pool of daemon
+         * threads). {@code Runnable::run} completes them on the scheduler thread (or the thread
+         * that releases a handle): fastest, but a blocking callback then stalls every waiter. With
+         * such an executor, hand-overs from callbacks that release (the next holder's callback
+         * releasing in turn, and so on) nest on one stack up to 16 deep; deeper ones run after
+         * the outer callback returns, so that long queues cannot overflow the stack.
+         *
+         * @param executor the executor
+         * @return this builder
+         * @throws NullPointerException if {@code executor} is null
+         * @throws IllegalStateException if an executor was already set
+         */
+        public Builder completionExecutor(Executor executor) {
+            Objects.requireNonNull(executor, "executor");
+            requireState(this.completionExecutor == null,
+                    "completion executor was already set to " + this.completionExecutor);
+            this.completionExecutor = executor;
+            return this;
+        }
+
+        /**
+         * Sets the first retry delay (default 1 ms); it doubles per failed attempt up to
+         * {@link #sleepTime(Duration) sleepTime}.
+         *
+         * @param firstDelay positive, and at most the sleep time
+         * @return this builder
+         * @throws NullPointerException if {@code firstDelay} is null
+         * @throws IllegalArgumentException if not positive, or beyond a century
+         */
+        public Builder firstDelay(Duration firstDelay) {
+            this.firstDelay = checkDelay("firstDelay", firstDelay);
+            return this;
+        }
+
+        /**
+         * Sets the longest retry delay (default 10 ms, as the blocking {@link Portlock}): once
+         * backed off, each key is tried about once per sleep time, whatever the number of waiters.
+         *
+         * @param sleepTime positive, and at least the first delay
+         * @return this builder
+         * @throws NullPointerException if {@code sleepTime} is null
+         * @throws IllegalArgumentException if not positive, or beyond a century
+         */
+        public Builder sleepTime(Duration sleepTime) {
+            this.sleepTime = checkDelay("sleepTime", sleepTime);
+            return this;
+        }
+
+        /**
+         * Sets how keys map to ports (default {@link PortScheme#DEFAULT}).
+         *
+         * @param scheme the scheme
+         * @return this builder
+         * @throws NullPointerException if {@code scheme} is null
+         */
+        public Builder scheme(PortScheme scheme) {
+            this.scheme = Objects.requireNonNull(scheme, "scheme");
+            return this;
+        }
+
+        /** Test seam: how ports are bound. */
+        Builder binder(PortBinder binder) {
+            this.binder = Objects.requireNonNull(binder, "binder");
+            return this;
+        }
+
+        /** Test seam: the time source, in nanoseconds like {@link System#nanoTime()}. */
+        Builder clock(LongSupplier clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Test seam: the jitter source, values in {@code [0, 1)}. */
+        Builder jitter(DoubleSupplier jitter) {
+            this.jitter = Objects.requireNonNull(jitter, "jitter");
+            return this;
+        }
+
+        /** Test seam: how often a user scheduler is checked for shutdown; zero disables. */
+        Builder shutdownCheck(Duration period) {
+            Objects.requireNonNull(period, "period");
+            if (period.isNegative()) {
+                throw new IllegalArgumentException("shutdown check period must not be negative");
+            }
+            this.shutdownCheck = period;
+            return this;
+        }
+
+        /**
+         * Builds the instance.
+         *
+         * @return a new {@link AsyncPortlock}
+         * @throws IllegalStateException if the first delay exceeds the sleep time
+         */
+        public AsyncPortlock build() {
+            requireState(firstDelay.compareTo(sleepTime) <= 0,
+                    "firstDelay " + firstDelay + " must not exceed sleepTime " + sleepTime);
+            return new AsyncPortlock(this);
+        }
+
+        private static Duration checkDelay(String name, Duration d) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, got " + d);
+            }
+            if (d.compareTo(Duration.ofDays(36500)) > 0) {
+                throw new IllegalArgumentException(name + " must be at most a century, got " + d);
+            }
+            return d;
+        }
+
+        private static void requireState(boolean ok, String message) {
+            if (!ok) {
+                throw new IllegalStateException(message);
+            }
+        }
+    }
+}

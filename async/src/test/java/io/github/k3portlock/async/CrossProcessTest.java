@@ -1,0 +1,146 @@
+package io.github.k3portlock.async;
+
+import static io.github.k3portlock.async.TestSupport.await;
+import static io.github.k3portlock.async.TestSupport.awaitFree;
+import static io.github.k3portlock.async.TestSupport.get;
+import static io.github.k3portlock.async.TestSupport.key;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.k3portlock.LockHandle;
+import io.github.k3portlock.PortScheme;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** An async waiter here and a lock holder in a child JVM exclude each other for real. */
+class CrossProcessTest {
+    private final String key = key();
+    private final CountingBinder binder =
+            new CountingBinder(PortScheme.DEFAULT.ports(key).basePort(), null);
+    private final AsyncPortlock locks = AsyncPortlock.builder().binder(binder).build();
+    private Process child;
+
+    @AfterEach
+    void killChild() throws InterruptedException {
+        if (child != null && child.isAlive()) {
+            child.destroyForcibly();
+            child.waitFor(30, TimeUnit.SECONDS);
+        }
+        awaitFree(key);
+        await("nothing bound here", () -> binder.openNow() == 0);
+    }
+
+    static Process startJvm(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse(
+                System.getProperty("java.home") + File.separator + "bin" + File.separator + "java"));
+        cmd.add("-Xmx64m");
+        cmd.add("-XX:+UseSerialGC");
+        cmd.add("-XX:TieredStopAtLevel=1");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(HoldChild.class.getName());
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    }
+
+    /** Reads the child's next line on a helper thread, with a deadline. */
+    static String readLine(BufferedReader out) {
+        CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
+            try {
+                return out.readLine();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        try {
+            return get(line);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new AssertionError(e.getCause());
+        }
+    }
+
+    private BufferedReader startHolder() throws IOException {
+        child = startJvm("hold", key);
+        BufferedReader out = new BufferedReader(
+                new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+        String locked = readLine(out);
+        assertNotNull(locked, "the child exited before taking the lock");
+        assertTrue(locked.startsWith("LOCKED "), locked);
+        return out;
+    }
+
+    @Test
+    void anAsyncWaiterGetsTheLockWhenTheHolderInAnotherJvmReleases() throws Exception {
+        BufferedReader out = startHolder();
+        CompletableFuture<LockHandle> f = locks.acquire(key, Duration.ofSeconds(60));
+        await("several attempts failed against the child", () -> binder.attempts.get() >= 5);
+        assertFalse(f.isDone(), "the child holds the lock");
+
+        Writer in = new OutputStreamWriter(child.getOutputStream(), StandardCharsets.UTF_8);
+        in.write("release\n");
+        in.flush();
+        assertEquals("RELEASED", readLine(out));
+        long released = System.nanoTime();
+        LockHandle h = get(f);
+        long latency = System.nanoTime() - released;
+        assertTrue(h.isValid());
+        assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+        System.out.printf("[cross-process] async waiter got the lock %.1f ms after the child"
+                + " reported its release%n", latency / 1e6);
+        h.release();
+    }
+
+    @Test
+    void anAsyncWaiterGetsTheLockWhenTheHolderInAnotherJvmIsKilled() throws Exception {
+        startHolder();
+        CompletableFuture<LockHandle> f = locks.acquire(key);
+        await("several attempts failed against the child", () -> binder.attempts.get() >= 5);
+        assertFalse(f.isDone());
+        child.destroyForcibly();
+        assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+        long died = System.nanoTime();
+        LockHandle h = get(f);
+        System.out.printf("[cross-process] async waiter got the lock %.1f ms after the holder"
+                + " was killed (destroyForcibly)%n", (System.nanoTime() - died) / 1e6);
+        assertTrue(h.isValid());
+        h.release();
+    }
+
+    @Test
+    void aLockHeldHereAndHandedOverLocallyStaysExcludedForAnotherJvm() throws Exception {
+        LockHandle first = get(locks.acquire(key));
+        CompletableFuture<LockHandle> next = locks.acquire(key);
+        assertEquals("BUSY", tryInChild());
+        first.release(); // hand-over: the ports never become free
+        LockHandle second = get(next);
+        assertEquals("BUSY", tryInChild());
+        second.release();
+        awaitFree(key);
+        assertEquals("GOT", tryInChild());
+    }
+
+    private String tryInChild() throws Exception {
+        Process p = startJvm("try", key);
+        BufferedReader out = new BufferedReader(
+                new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String answer = readLine(out);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue());
+        return answer;
+    }
+}
