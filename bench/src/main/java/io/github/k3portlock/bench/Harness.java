@@ -48,12 +48,16 @@ public final class Harness {
         double seconds = 3;
         int[] ks = {2, 4, 8};
         long[] holdsMicros = {0, 1000};
-        List<Kind> threadKinds = List.of(Kind.PORTLOCK_SHARED, Kind.PORTLOCK, Kind.REENTRANTLOCK);
-        List<Kind> processKinds =
-                List.of(Kind.PORTLOCK, Kind.PORTLOCK_1MS, Kind.FILELOCK, Kind.FILEPOLL);
-        List<Kind> contendedKinds = List.of(Kind.PORTLOCK, Kind.PORTLOCK_1MS, Kind.FILELOCK);
+        List<Kind> threadKinds =
+                List.of(Kind.ASYNC, Kind.PORTLOCK_SHARED, Kind.PORTLOCK, Kind.REENTRANTLOCK);
+        List<Kind> processKinds = List.of(Kind.ASYNC, Kind.PORTLOCK, Kind.PORTLOCK_1MS,
+                Kind.FILELOCK, Kind.FILEPOLL);
+        List<Kind> contendedKinds =
+                List.of(Kind.ASYNC, Kind.PORTLOCK, Kind.PORTLOCK_1MS, Kind.FILELOCK);
         /** Waiting-cost scenarios: mode, number of keys, number of waiters. */
         List<WaitScenario> waitScenarios = List.of(
+                new WaitScenario(Waiting.Mode.ASYNC, 1, 10_000),
+                new WaitScenario(Waiting.Mode.ASYNC, 1_000, 1_000),
                 new WaitScenario(Waiting.Mode.THREADS, 1, 1_000),
                 new WaitScenario(Waiting.Mode.THREADS, 1_000, 1_000));
         long settleMillis = 2_000;
@@ -75,11 +79,11 @@ public final class Harness {
                         o.warmupRounds = 2;
                         o.seconds = 0.3;
                         o.ks = new int[] {2};
-                        o.holdsMicros = new long[] {0, 1000};
-                        o.threadKinds = List.of(Kind.PORTLOCK_SHARED);
-                        o.processKinds = List.of(Kind.FILELOCK);
-                        o.contendedKinds = List.of(Kind.PORTLOCK);
-                        o.waitScenarios = List.of(new WaitScenario(Waiting.Mode.THREADS, 1, 20),
+                        o.holdsMicros = new long[] {1000};
+                        o.threadKinds = List.of(Kind.ASYNC);
+                        o.processKinds = List.of(Kind.ASYNC);
+                        o.contendedKinds = List.of(Kind.ASYNC);
+                        o.waitScenarios = List.of(new WaitScenario(Waiting.Mode.ASYNC, 5, 50),
                                 new WaitScenario(Waiting.Mode.THREADS, 5, 20));
                         o.settleMillis = 100;
                         o.windowMillis = 300;

@@ -1,6 +1,8 @@
 package io.github.k3portlock.bench;
 
+import io.github.k3portlock.LockHandle;
 import io.github.k3portlock.Portlock;
+import io.github.k3portlock.async.AsyncPortlock;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -57,7 +59,12 @@ public interface Mutex extends AutoCloseable {
         /** {@code FileChannel.tryLock()} every 10 ms. */
         FILEPOLL("FileChannel.tryLock, 10 ms polling", true),
         /** {@link ReentrantLock}: the in-JVM floor, a thread unpark. */
-        REENTRANTLOCK("ReentrantLock (in-JVM reference)", false);
+        REENTRANTLOCK("ReentrantLock (in-JVM reference)", false),
+        /**
+         * {@link AsyncPortlock#create()}{@code .acquire(key).join()}: backoff 1 to 10 ms between
+         * processes; in one JVM the shared instance hands the held ports to the next waiter.
+         */
+        ASYNC("AsyncPortlock.acquire(key).join()", true);
 
         private final String label;
         private final boolean crossProcess;
@@ -146,6 +153,9 @@ public interface Mutex extends AutoCloseable {
                     }
                     out.add(shared);
                     break;
+                case ASYNC:
+                    out.add(async(key));
+                    break;
                 default:
                     throw new AssertionError(kind);
             }
@@ -198,6 +208,24 @@ public interface Mutex extends AutoCloseable {
             @Override
             public void close() throws IOException {
                 ch.close();
+            }
+        };
+    }
+
+    private static Mutex async(String key) {
+        AsyncPortlock locks = AsyncPortlock.create();
+        return new Mutex() {
+            private LockHandle held;
+
+            @Override
+            public void lock() {
+                held = locks.acquire(key, PATIENCE).join();
+            }
+
+            @Override
+            public void unlock() {
+                held.release();
+                held = null;
             }
         };
     }

@@ -1,6 +1,8 @@
 package io.github.k3portlock.bench;
 
+import io.github.k3portlock.LockHandle;
 import io.github.k3portlock.Portlock;
+import io.github.k3portlock.async.AsyncPortlock;
 import io.github.k3portlock.PortlockException;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -10,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -26,7 +29,9 @@ public final class Waiting {
     /** How the waiters wait. */
     public enum Mode {
         /** One platform thread per waiter blocked in {@link Portlock#acquire()} (10 ms polling). */
-        THREADS("Portlock.acquire, one platform thread each");
+        THREADS("Portlock.acquire, one platform thread each (baseline)"),
+        /** {@link AsyncPortlock#create()}{@code .acquire(key)}: a future each, no thread. */
+        ASYNC("AsyncPortlock.acquire(key)");
 
         private final String label;
 
@@ -124,9 +129,34 @@ public final class Waiting {
         switch (mode) {
             case THREADS:
                 return threads(keys, n);
+            case ASYNC:
+                return async(keys, n);
             default:
                 throw new AssertionError(mode);
         }
+    }
+
+    private static Waiters async(List<String> keys, int n) {
+        AsyncPortlock locks = AsyncPortlock.create();
+        List<CompletableFuture<LockHandle>> futures = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            futures.add(locks.acquire(keys.get(i % keys.size())));
+        }
+        return new Waiters() {
+            @Override
+            public int pending() {
+                return (int) futures.stream().filter(f -> !f.isDone()).count();
+            }
+
+            @Override
+            public void cancelAll() {
+                for (CompletableFuture<LockHandle> f : futures) {
+                    if (!f.cancel(false) && !f.isCompletedExceptionally()) {
+                        f.join().release(); // acquired meanwhile: give it back
+                    }
+                }
+            }
+        };
     }
 
     private static Waiters threads(List<String> keys, int n) {
