@@ -6,6 +6,8 @@ import io.github.k3portlock.async.AsyncPortlock;
 import io.github.k3portlock.PortlockException;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -193,13 +195,23 @@ public final class Waiting {
         };
     }
 
-    static long usedHeapAfterGc() throws InterruptedException {
-        Runtime rt = Runtime.getRuntime();
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            Thread.sleep(50);
+    /**
+     * Returns the heap in use just after a full collection: the pools' usage as the collector left
+     * it, not as read later. Waiters that poll allocate (each failed bind builds an exception),
+     * and a plain {@code totalMemory() - freeMemory()} would count that garbage.
+     *
+     * @return live heap bytes
+     */
+    static long usedHeapAfterGc() {
+        System.gc();
+        System.gc();
+        long used = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP && pool.getCollectionUsage() != null) {
+                used += pool.getCollectionUsage().getUsed();
+            }
         }
-        return rt.totalMemory() - rt.freeMemory();
+        return used;
     }
 
     /**
