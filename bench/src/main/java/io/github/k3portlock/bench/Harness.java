@@ -13,12 +13,13 @@ import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
- * The cross-process harness: handoff latency and contended throughput, measured in child JVMs
- * that start together behind a barrier, each figure beside {@code FileChannel}'s. Prints Markdown
- * tables on stdout and progress on stderr.
+ * The cross-process harness: handoff latency, contended throughput and fairness, and the cost of
+ * waiting, measured in child JVMs that start together behind a barrier, each figure beside its
+ * baseline ({@code FileChannel} locks, polling, a thread per waiter). Prints Markdown tables on
+ * stdout and progress on stderr. With no command it runs all three.
  *
  * <pre>
- * java -cp bench/target/benchmarks.jar io.github.k3portlock.bench.Harness [all|handoff|contended]
+ * java -cp bench/target/benchmarks.jar io.github.k3portlock.bench.Harness [all|handoff|contended|waiting...]
  *      [--quick] [--rounds N] [--warmup-rounds N] [--seconds S] [--k 2,4,8] [--hold-us 0,1000]
  *      [--thread-kinds K,..] [--process-kinds K,..] [--contended-kinds K,..]
  * </pre>
@@ -42,7 +43,7 @@ public final class Harness {
 
     /** Parsed command line. */
     static final class Options {
-        String command = "all";
+        final java.util.Set<String> commands = new java.util.LinkedHashSet<>();
         int rounds = 400;
         int warmupRounds = 20;
         double seconds = 3;
@@ -72,7 +73,7 @@ public final class Harness {
                     case "handoff":
                     case "contended":
                     case "waiting":
-                        o.command = a;
+                        o.commands.add(a);
                         break;
                     case "--quick":
                         o.rounds = 10;
@@ -126,7 +127,14 @@ public final class Harness {
                                 + Arrays.stream(Kind.values()).map(Kind::id).toList());
                 }
             }
+            if (o.commands.isEmpty() || o.commands.contains("all")) {
+                o.commands.addAll(List.of("handoff", "contended", "waiting"));
+            }
             return o;
+        }
+
+        boolean runs(String command) {
+            return commands.contains(command);
         }
 
         private static List<Kind> kinds(String list) {
@@ -149,15 +157,15 @@ public final class Harness {
                 + Runtime.getRuntime().availableProcessors() + " CPUs, child JVM options "
                 + ChildJvm.JVM_OPTIONS + ", load average at start " + loadAverage());
         System.out.println();
-        if (o.command.equals("all") || o.command.equals("handoff")) {
+        if (o.runs("handoff")) {
             System.out.print(handoff(o));
             System.out.println();
         }
-        if (o.command.equals("all") || o.command.equals("contended")) {
+        if (o.runs("contended")) {
             System.out.print(contended(o));
             System.out.println();
         }
-        if (o.command.equals("all") || o.command.equals("waiting")) {
+        if (o.runs("waiting")) {
             System.out.print(waiting(o));
             System.out.println();
         }
