@@ -50,7 +50,8 @@ public final class Harness {
         int[] ks = {2, 4, 8};
         long[] holdsMicros = {0, 1000};
         List<Kind> threadKinds =
-                List.of(Kind.ASYNC, Kind.PORTLOCK_SHARED, Kind.PORTLOCK, Kind.REENTRANTLOCK);
+                List.of(Kind.ASYNC, Kind.ASYNC_DIRECT, Kind.PORTLOCK_SHARED, Kind.PORTLOCK,
+                        Kind.REENTRANTLOCK);
         List<Kind> processKinds = List.of(Kind.ASYNC, Kind.PORTLOCK, Kind.PORTLOCK_1MS,
                 Kind.FILELOCK, Kind.FILEPOLL);
         List<Kind> contendedKinds =

@@ -64,7 +64,12 @@ public interface Mutex extends AutoCloseable {
          * {@link AsyncPortlock#create()}{@code .acquire(key).join()}: backoff 1 to 10 ms between
          * processes; in one JVM the shared instance hands the held ports to the next waiter.
          */
-        ASYNC("AsyncPortlock.acquire(key).join()", true);
+        ASYNC("AsyncPortlock.acquire(key).join()", true),
+        /**
+         * As {@link #ASYNC}, on one instance built with {@code completionExecutor(Runnable::run)}:
+         * the releasing thread completes the next waiter's future itself.
+         */
+        ASYNC_DIRECT("AsyncPortlock, completionExecutor(Runnable::run)", true);
 
         private final String label;
         private final boolean crossProcess;
@@ -127,6 +132,7 @@ public interface Mutex extends AutoCloseable {
     static List<Mutex> create(Kind kind, String key, Path lockFile, int n) throws IOException {
         List<Mutex> out = new ArrayList<>(n);
         Mutex shared = null;
+        AsyncPortlock direct = null;
         for (int i = 0; i < n; i++) {
             switch (kind) {
                 case PORTLOCK:
@@ -154,7 +160,13 @@ public interface Mutex extends AutoCloseable {
                     out.add(shared);
                     break;
                 case ASYNC:
-                    out.add(async(key));
+                    out.add(async(AsyncPortlock.create(), key));
+                    break;
+                case ASYNC_DIRECT:
+                    if (direct == null) {
+                        direct = AsyncPortlock.builder().completionExecutor(Runnable::run).build();
+                    }
+                    out.add(async(direct, key));
                     break;
                 default:
                     throw new AssertionError(kind);
@@ -212,8 +224,7 @@ public interface Mutex extends AutoCloseable {
         };
     }
 
-    private static Mutex async(String key) {
-        AsyncPortlock locks = AsyncPortlock.create();
+    private static Mutex async(AsyncPortlock locks, String key) {
         return new Mutex() {
             private LockHandle held;
 
