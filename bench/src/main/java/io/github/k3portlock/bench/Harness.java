@@ -58,6 +58,7 @@ public final class Harness {
                 List.of(Kind.ASYNC, Kind.PORTLOCK, Kind.PORTLOCK_1MS, Kind.FILELOCK);
         /** Waiting-cost scenarios: mode, number of keys, number of waiters. */
         List<WaitScenario> waitScenarios = List.of(
+                new WaitScenario(Waiting.Mode.ASYNC, 1, 1),
                 new WaitScenario(Waiting.Mode.ASYNC, 1, 10_000),
                 new WaitScenario(Waiting.Mode.ASYNC, 1_000, 1_000),
                 new WaitScenario(Waiting.Mode.THREADS, 1, 1_000),
