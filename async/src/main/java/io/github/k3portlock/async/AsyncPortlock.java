@@ -82,6 +82,10 @@ import java.util.function.LongSupplier;
  * other processes indefinitely; share one instance ({@link #create()} always returns the same
  * one) and hold locks briefly.
  *
+ * <p><b>Not reentrant.</b> A handle is not counted per thread or per caller: acquiring a key that
+ * is already held through this instance, even from the holder's own callback, queues behind that
+ * handle and completes only after it is released (or fails at its deadline).
+ *
  * <p><b>Where callbacks run.</b> Futures are completed on the
  * {@link Builder#completionExecutor(Executor) completion executor}, never on the scheduler thread
  * and never while this class holds an internal lock, so a dependent stage that blocks stalls
