@@ -26,7 +26,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * held); they are <em>not</em> counted, so a single {@link #release()} frees the lock however many
  * times it was taken. Other threads sharing the instance wait (or get {@code false}) exactly as
  * another process would. {@code release()} does nothing when the instance holds nothing, and
- * throws {@link IllegalMonitorStateException} when another thread of this instance holds it.
+ * throws {@link IllegalMonitorStateException} when another live thread of this instance holds it.
+ * If the owning thread ends without releasing, the lock stays held (by this process) until some
+ * thread calls {@code release()}, which is then allowed, or the JVM exits.
  *
  * <p><b>Thread safety and memory visibility.</b> This class is thread-safe. Sharing one instance
  * among threads, or giving each thread its own instance of the same key, both give mutual
@@ -84,7 +86,8 @@ public final class Portlock implements AutoCloseable {
      * {@code timeout}, trying again every {@code sleepTime}.
      *
      * @param key the lock key, not empty
-     * @param timeout how long {@link #acquire()} waits; zero means one attempt
+     * @param timeout how long {@link #acquire()} waits; zero means one attempt; durations beyond
+     *     292 years mean "forever"
      * @param sleepTime the pause between attempts, positive; it never stretches the timeout
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if {@code key} is empty, {@code timeout} negative, or
@@ -96,8 +99,8 @@ public final class Portlock implements AutoCloseable {
 
     Portlock(LockPorts target, Duration timeout, Duration sleepTime, PortBinder binder) {
         this.target = target;
-        this.timeoutNanos = checkTimeout(target.key(), timeout).toNanos();
-        this.sleepNanos = checkSleepTime(target.key(), sleepTime).toNanos();
+        this.timeoutNanos = saturatedNanos(checkTimeout(target.key(), timeout));
+        this.sleepNanos = saturatedNanos(checkSleepTime(target.key(), sleepTime));
         this.binder = Objects.requireNonNull(binder, "binder");
     }
 
@@ -120,6 +123,11 @@ public final class Portlock implements AutoCloseable {
                     "timeout must not be negative, got " + timeout + " for lock '" + key + "'");
         }
         return timeout;
+    }
+
+    /** Nanoseconds, capped at {@code Long.MAX_VALUE} (292 years: "forever"). */
+    static long saturatedNanos(Duration d) {
+        return d.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : d.toNanos();
     }
 
     static Duration checkSleepTime(String key, Duration sleepTime) {
@@ -202,7 +210,7 @@ public final class Portlock implements AutoCloseable {
     /**
      * Releases the lock if this instance holds it; does nothing otherwise. Idempotent.
      *
-     * @throws IllegalMonitorStateException if another thread holds this instance's lock
+     * @throws IllegalMonitorStateException if another live thread holds this instance's lock
      */
     public void release() {
         mutex.lock();
@@ -210,7 +218,7 @@ public final class Portlock implements AutoCloseable {
             if (owner == null) {
                 return;
             }
-            if (owner != Thread.currentThread()) {
+            if (owner != Thread.currentThread() && owner.isAlive()) {
                 throw new IllegalMonitorStateException("lock '" + target.key()
                         + "' is held by thread " + owner.getName() + ", not by "
                         + Thread.currentThread().getName());

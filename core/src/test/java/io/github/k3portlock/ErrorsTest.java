@@ -72,8 +72,8 @@ class ErrorsTest {
     /** "Too many open files" on the second port: clear error, the first port closed. */
     @Test
     void tooManyOpenFilesIsAClearErrorAndLeaksNothing() throws Exception {
-        String key = freshKey();
-        LockPorts ports = PortScheme.DEFAULT.ports(key);
+        LockPorts ports = TestSupport.freePorts();
+        String key = ports.key();
         PortBinder binder = mock(PortBinder.class);
         Closeable[] first = new Closeable[1];
         when(binder.bind(any())).thenAnswer(inv -> {

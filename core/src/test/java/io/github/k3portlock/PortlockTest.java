@@ -22,7 +22,7 @@ class PortlockTest {
 
     @Test
     void tryLockReleaseAndHasLocked() {
-        String key = freshKey();
+        String key = TestSupport.freePorts().key();
         Portlock lock = new Portlock(key);
         assertFalse(lock.hasLocked());
         assertTrue(lock.tryLock());
@@ -38,7 +38,7 @@ class PortlockTest {
     /** The original's test_mem_test: two instances of one key exclude each other. */
     @Test
     void twoInstancesOfOneKeyExcludeEachOther() {
-        String key = freshKey();
+        String key = TestSupport.freePorts().key();
         try (Portlock a = new Portlock(key); Portlock b = new Portlock(key)) {
             assertTrue(a.tryLock());
             assertFalse(b.tryLock());
@@ -54,7 +54,7 @@ class PortlockTest {
     /** Regression: the original deadlocks after try_lock twice and release once. */
     @Test
     void secondTryLockByTheOwnerIsNotCountedAndOneReleaseFrees() {
-        String key = freshKey();
+        String key = TestSupport.freePorts().key();
         Portlock lock = new Portlock(key);
         long fds = TestSupport.openFds();
         assertTrue(lock.tryLock());
@@ -71,7 +71,7 @@ class PortlockTest {
 
     @Test
     void tryWithResourcesReleases() {
-        String key = freshKey();
+        String key = TestSupport.freePorts().key();
         LockPorts ports;
         try (Portlock lock = new Portlock(key, Duration.ofSeconds(3))) {
             lock.acquire();
@@ -83,7 +83,7 @@ class PortlockTest {
 
     @Test
     void anotherThreadCannotReleaseTheOwnersLock() throws Exception {
-        String key = freshKey();
+        String key = TestSupport.freePorts().key();
         Portlock lock = new Portlock(key);
         assertTrue(lock.tryLock());
         ExecutorService other = Executors.newSingleThreadExecutor();
@@ -104,7 +104,8 @@ class PortlockTest {
     /** The original's thread tests: one lock shared by 3 threads gives mutual exclusion. */
     @Test
     void threeThreadsSharingOneInstance() throws Exception {
-        Portlock shared = new Portlock(freshKey(), Duration.ofSeconds(60), Duration.ofMillis(1));
+        Portlock shared = new Portlock(TestSupport.freePorts().key(), Duration.ofSeconds(60),
+                Duration.ofMillis(1));
         runSections(3, 300, i -> shared);
         assertFalse(shared.hasLocked());
         assertTrue(allPortsFree(shared.ports()));
@@ -113,7 +114,7 @@ class PortlockTest {
     /** The original's thread tests: 10 threads x 1000 sections, one instance per thread. */
     @Test
     void tenThreadsEachWithItsOwnInstance() throws Exception {
-        String key = freshKey();
+        String key = TestSupport.freePorts().key();
         List<Portlock> locks = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             locks.add(new Portlock(key, Duration.ofSeconds(120), Duration.ofMillis(1)));
@@ -164,7 +165,7 @@ class PortlockTest {
     /** The original's sleep_time test: a long sleep time never stretches the timeout. */
     @Test
     void sleepTimeDoesNotStretchTheTimeout() {
-        String key = freshKey();
+        String key = TestSupport.freePorts().key();
         try (Portlock holder = new Portlock(key)) {
             assertTrue(holder.tryLock());
             Portlock waiter = new Portlock(key, Duration.ofMillis(300), Duration.ofSeconds(10));
@@ -182,28 +183,57 @@ class PortlockTest {
 
     @Test
     void acquireWaitsForARelease() throws Exception {
-        String key = freshKey();
+        String key = TestSupport.freePorts().key();
         Portlock holder = new Portlock(key);
         assertTrue(holder.tryLock());
         Portlock waiter = new Portlock(key, Duration.ofSeconds(30));
-        ExecutorService other = Executors.newSingleThreadExecutor();
-        try {
-            Future<?> acquired = other.submit(waiter::acquire);
-            TestSupport.await("the waiter to be polling", Duration.ofSeconds(10),
-                    () -> !acquired.isDone());
-            holder.release();
-            acquired.get(30, TimeUnit.SECONDS);
-            assertTrue(waiter.hasLocked());
-            assertFalse(holder.tryLock());
-        } finally {
-            other.submit(waiter::release).get();
-            other.shutdown();
+        Throwable[] failure = new Throwable[1];
+        Thread thread = new Thread(() -> {
+            try {
+                waiter.acquire();
+                waiter.release();
+            } catch (Throwable t) {
+                failure[0] = t;
+            }
+        });
+        thread.start();
+        // The waiter has missed at least once and is pausing before its next attempt.
+        TestSupport.await("the waiter to pause between attempts", Duration.ofSeconds(10),
+                () -> thread.getState() == Thread.State.TIMED_WAITING);
+        assertFalse(waiter.hasLocked());
+        holder.release();
+        thread.join(TimeUnit.SECONDS.toMillis(30));
+        assertFalse(thread.isAlive(), "the waiter never got the released lock");
+        assertEquals(null, failure[0]);
+    }
+
+    @Test
+    void aLockLeftByADeadThreadCanBeReleasedByAnother() throws Exception {
+        String key = TestSupport.freePorts().key();
+        Portlock lock = new Portlock(key);
+        Thread owner = new Thread(() -> assertTrue(lock.tryLock()));
+        owner.start();
+        owner.join();
+        assertTrue(lock.hasLocked(), "the lock outlives its thread");
+        assertFalse(lock.tryLock(), "still held on behalf of the dead thread");
+        lock.release(); // allowed: the owner is dead
+        assertFalse(lock.hasLocked());
+        assertTrue(lock.tryLock());
+        lock.release();
+    }
+
+    @Test
+    void aHugeTimeoutMeansForever() {
+        String key = TestSupport.freePorts().key();
+        try (Portlock lock = new Portlock(key, Duration.ofSeconds(Long.MAX_VALUE))) {
+            lock.acquire();
+            assertTrue(lock.hasLocked());
         }
     }
 
     @Test
     void zeroTimeoutIsOneAttempt() {
-        String key = freshKey();
+        String key = TestSupport.freePorts().key();
         try (Portlock holder = new Portlock(key)) {
             assertTrue(holder.tryLock());
             Portlock waiter = new Portlock(key, Duration.ZERO);
@@ -217,7 +247,7 @@ class PortlockTest {
 
     @Test
     void interruptedWaitThrowsAndKeepsTheInterruptStatus() throws Exception {
-        String key = freshKey();
+        String key = TestSupport.freePorts().key();
         try (Portlock holder = new Portlock(key)) {
             assertTrue(holder.tryLock());
             Portlock waiter = new Portlock(key, Duration.ofSeconds(30));
@@ -231,7 +261,7 @@ class PortlockTest {
 
     @Test
     void builderOptions() {
-        String key = freshKey();
+        String key = TestSupport.freePorts().key();
         PortScheme wide = PortScheme.builder().wideLoopback(true).build();
         try (Portlock lock = Portlock.builder(key).scheme(wide).timeout(Duration.ofMillis(50))
                 .sleepTime(Duration.ofMillis(5)).build()) {

@@ -5,7 +5,9 @@ import io.github.k3portlock.PortlockException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -78,14 +80,46 @@ public final class Quorum {
     }
 
     /**
-     * Tells whether a bind failure means "someone else holds this port".
+     * Tells whether a bind failure means "someone else holds this port" (EADDRINUSE).
+     *
+     * <p>The JDK reports EADDRINUSE, EADDRNOTAVAIL and EACCES all as {@link BindException}, told
+     * apart only by the C library's message, which is translated in the user's locale ("Die
+     * Adresse wird bereits verwendet"). So the message is learned once per JVM by provoking the
+     * error on purpose; the English text is accepted too.
      *
      * @param e the failure
      * @return {@code true} for EADDRINUSE
      */
     public static boolean isAddressInUse(IOException e) {
+        return isAddressInUse(e, InUse.MESSAGE);
+    }
+
+    static boolean isAddressInUse(IOException e, String learned) {
         String m = e.getMessage();
-        return e instanceof BindException && m != null && m.contains("in use");
+        return e instanceof BindException && m != null
+                && (m.equals(learned) || m.contains("already in use"));
+    }
+
+    /** Lazily learns this JVM's EADDRINUSE message (holder idiom: only on first contention). */
+    static final class InUse {
+        static final String MESSAGE = learn();
+
+        private InUse() {
+        }
+
+        private static String learn() {
+            InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+            try (ServerSocketChannel a = ServerSocketChannel.open();
+                 ServerSocketChannel b = ServerSocketChannel.open()) {
+                a.bind(any, 1);
+                b.bind(a.getLocalAddress(), 1);
+            } catch (BindException e) {
+                return e.getMessage();
+            } catch (IOException | RuntimeException e) {
+                // No loopback to learn from: only the English text will be recognised.
+            }
+            return "Address already in use";
+        }
     }
 
     private static PortlockException bindFailure(LockPorts target, InetSocketAddress address,

@@ -45,6 +45,25 @@ class ExamplesTest {
     }
 
     @Test
+    void asyncPipelineReleasesOnEveryPath() throws Exception {
+        String key = "ex-" + UUID.randomUUID();
+        List<String> lines = output(out -> AsyncPipeline.run(out, key));
+        assertEquals(List.of(
+                "thenCompose: report for " + key.length() + "-char key",
+                "free after thenCompose: true",
+                "withLock: withLock value",
+                "withLock failure: work failed",
+                "free after withLock: true",
+                "orTimeout: TimeoutException",
+                "acquire timeout: PortlockTimeoutException after >= 100 ms: true",
+                "cancel: true, CancellationException",
+                "free after timeouts and cancel: true",
+                "waiting while held elsewhere: true",
+                "acquired after release: true",
+                "free at the end: true"), lines);
+    }
+
+    @Test
     void crossProcessCountsExactlyAndWaitsForTheOtherHolder() throws Exception {
         String key = "ex-" + UUID.randomUUID();
         boolean[] exact = new boolean[1];

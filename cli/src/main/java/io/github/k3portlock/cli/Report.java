@@ -1,0 +1,108 @@
+package io.github.k3portlock.cli;
+
+import io.github.k3portlock.LockStatus;
+import io.github.k3portlock.PortHolder;
+import io.github.k3portlock.PortStatus;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** Words for a {@link LockStatus}. Stateless. */
+final class Report {
+    private Report() {
+    }
+
+    /**
+     * Says who holds the lock, in one line: {@code held by pid 1234 (java -jar app.jar)}. The
+     * process holding the most ports comes first (the lock holder, before a stranger on one port).
+     */
+    static String heldBy(LockStatus s, int maxCommandLine) {
+        List<PortHolder> holders = byPortsHeld(s);
+        if (!holders.isEmpty()) {
+            return "held by " + holders.stream()
+                    .map(h -> "pid " + h.pid() + h.commandLine()
+                            .map(c -> " (" + abbreviate(c, maxCommandLine) + ")").orElse(""))
+                    .collect(Collectors.joining(", "));
+        }
+        if (s.heldCount() > 0) {
+            return "held by an unknown owner" + ownerHint(s);
+        }
+        return "busy (its holder released it while this message was written)";
+    }
+
+    private static String ownerHint(LockStatus s) {
+        List<String> hints = new ArrayList<>();
+        for (PortStatus p : s.ports()) {
+            if (p.state() != PortStatus.State.HELD) {
+                continue;
+            }
+            String h = p.uid().isPresent() ? "uid " + p.uid().getAsInt()
+                    : "bound".equals(p.socketState())
+                            ? "a socket bound without listening, which /proc does not list"
+                            : null;
+            if (h != null && !hints.contains(h)) {
+                hints.add(h);
+            }
+        }
+        return hints.isEmpty() ? "" : " (" + String.join("; ", hints) + ")";
+    }
+
+    /** The holders, those on the most ports first, then by pid. */
+    static List<PortHolder> byPortsHeld(LockStatus s) {
+        Map<PortHolder, Integer> count = new LinkedHashMap<>();
+        for (PortHolder h : s.holders()) {
+            count.put(h, 0);
+        }
+        for (PortStatus p : s.ports()) {
+            for (PortHolder h : p.holders()) {
+                count.merge(h, 1, Integer::sum);
+            }
+        }
+        List<PortHolder> out = new ArrayList<>(count.keySet());
+        out.sort(Comparator.comparing((PortHolder h) -> -count.get(h))
+                .thenComparing(Comparator.naturalOrder()));
+        return out;
+    }
+
+    /** Formats an address as people write it: {@code 127.0.0.1}, {@code ::1}. */
+    static String host(InetAddress a) {
+        if (!(a instanceof Inet6Address)) {
+            return a.getHostAddress();
+        }
+        String[] groups = a.getHostAddress().replaceFirst("%.*$", "").split(":");
+        int bestStart = -1;
+        int bestLen = 1; // RFC 5952: a single zero group is not shortened
+        for (int i = 0; i < groups.length; ) {
+            int j = i;
+            while (j < groups.length && groups[j].equals("0")) {
+                j++;
+            }
+            if (j - i > bestLen) {
+                bestStart = i;
+                bestLen = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        if (bestStart < 0) {
+            return String.join(":", groups);
+        }
+        return String.join(":", Arrays.asList(groups).subList(0, bestStart)) + "::"
+                + String.join(":", Arrays.asList(groups).subList(bestStart + bestLen, groups.length));
+    }
+
+    /** Shortens {@code s} in the middle: a Java command line keeps its main class and arguments. */
+    static String abbreviate(String s, int max) {
+        if (s.length() <= max) {
+            return s;
+        }
+        int head = (max - 3) / 2;
+        int tail = max - 3 - head;
+        return s.substring(0, head) + "..." + s.substring(s.length() - tail);
+    }
+}

@@ -1,0 +1,282 @@
+package io.github.k3portlock;
+
+import io.github.k3portlock.internal.PortBinder;
+import io.github.k3portlock.internal.Quorum;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * Who holds a lock: each of its ports' state (free, held by a process, held by an unknown owner,
+ * or unknown) and whether the lock as a whole is held. Answers the first question anyone asks of
+ * a stuck lock.
+ *
+ * <pre>{@code
+ * LockStatus s = LockStatus.inspect(PortScheme.DEFAULT.ports("nightly-report"));
+ * if (s.state() == LockStatus.State.HELD) {
+ *     System.err.println("held by " + s.holders());
+ * }
+ * }</pre>
+ *
+ * <p><b>How.</b> On Linux, the sockets on the key's ports are read from {@code /proc/net/tcp} and
+ * {@code /proc/net/tcp6} (listening sockets, such as a lock holder's, and the local ends of
+ * connections; sockets bound on the wildcard address {@code 0.0.0.0} or {@code ::} count too), and
+ * their owners are found by matching socket inodes against the {@code /proc/<pid>/fd} links of
+ * every process this user may read. Other users' processes show as an unknown owner, with the
+ * socket's uid. A port that {@code /proc} shows no socket on is <em>probed</em>: bound as the lock
+ * binds it and closed at once. The probe finds what Linux does not list anywhere in {@code /proc}:
+ * a socket bound without listening (how many plain programs hold a port, and how the Python
+ * k3portlock holds its ports in its TCP mode, which it uses off Linux; on Linux the Python library
+ * binds an abstract Unix socket instead, which this class does not look for), whose owner
+ * therefore stays unknown. Where there is no {@code /proc} (macOS, Windows),
+ * every port is probed: its state is known, its owner is not. A port the probe cannot bind for a
+ * reason other than contention (address not local, permission denied) is
+ * {@link PortStatus.State#UNKNOWN}. Nothing is thrown.
+ *
+ * <p><b>A snapshot, and a light touch.</b> The answer describes a moment and may be stale when it
+ * is returned; it is for diagnostics, never for deciding whether to take the lock (use
+ * {@link Portlock#tryLock()}). The probe holds one port at a time, for a few microseconds, and
+ * is never taken for a holder. It can still make a concurrent acquirer fail: when other ports are
+ * already taken (a stranger on one port), an attempt that runs while the probe holds a second
+ * port finds no quorum, so a {@link Portlock#tryLock()} returns {@code false} and an
+ * {@link Portlock#acquire()} tries again at its next attempt. Do not inspect in a tight loop beside
+ * acquirers that must not miss. Scanning every process's descriptors takes a few to tens of
+ * milliseconds on a busy host, and is skipped when no port has a visible socket. Best-effort: a
+ * connection's local end is counted as holding its port even when its {@code SO_REUSEADDR} would
+ * let the lock bind.
+ *
+ * <p>An interrupt does not spoil an inspection: the calling thread's interrupt status is cleared
+ * while {@code /proc} is read and the ports are probed, and restored before returning.
+ *
+ * <p>Instances are immutable and thread-safe. Inspecting establishes no happens-before relation
+ * with the lock's holders.
+ */
+public final class LockStatus {
+
+    /** Whether a lock is held. */
+    public enum State {
+        /** Fewer ports than the quorum are held: the lock could be taken (at that moment). */
+        FREE,
+        /** At least a quorum of ports is held: by a lock holder, or by strangers blocking it. */
+        HELD,
+        /**
+         * Not enough ports are known to tell: ports that could not be probed (address not local,
+         * permission denied) might complete a quorum.
+         */
+        UNKNOWN
+    }
+
+    private static final Path PROC = Paths.get("/proc");
+
+    private final LockPorts target;
+    private final List<PortStatus> ports;
+    private final State state;
+
+    private LockStatus(LockPorts target, List<PortStatus> ports, State state) {
+        this.target = target;
+        this.ports = Collections.unmodifiableList(ports);
+        this.state = state;
+    }
+
+    /**
+     * Inspects who holds the lock on {@code target}'s ports, now. Never throws for an unreadable
+     * or absent {@code /proc}.
+     *
+     * @param target the key's ports, from {@link PortScheme#ports(String)} or
+     *     {@link Portlock#ports()}
+     * @return a snapshot of the ports' states and holders
+     * @throws NullPointerException if {@code target} is null
+     */
+    public static LockStatus inspect(LockPorts target) {
+        return inspect(target, PROC, PortBinder.DEFAULT);
+    }
+
+    /**
+     * As {@link #inspect(LockPorts)}, reading a {@code /proc} tree at {@code proc} and probing
+     * through {@code probe} (for tests).
+     */
+    static LockStatus inspect(LockPorts target, Path proc, PortBinder probe) {
+        Objects.requireNonNull(target, "target");
+        // An interruptible read (a FileChannel) with the flag set fails with
+        // ClosedByInterruptException, which would silently turn the answer into probe-only.
+        boolean interrupted = Thread.interrupted();
+        try {
+            return inspectNow(target, proc, probe);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static LockStatus inspectNow(LockPorts target, Path proc, PortBinder probe) {
+        Set<Integer> wanted = new HashSet<>(target.ports());
+        List<ProcNet.Socket> sockets = new ArrayList<>();
+        boolean haveProc;
+        try {
+            sockets.addAll(ProcNet.read(proc.resolve("net/tcp"), wanted));
+            haveProc = true;
+        } catch (IOException | RuntimeException e) {
+            haveProc = false; // not Linux: every port is probed, owners stay unknown
+        }
+        Path tcp6 = proc.resolve("net/tcp6");
+        if (haveProc && Files.exists(tcp6)) {
+            try {
+                sockets.addAll(ProcNet.read(tcp6, wanted));
+            } catch (IOException | RuntimeException e) {
+                // IPv6 sockets unknown; the IPv4 answer stands (tcp6 is absent without IPv6)
+            }
+        }
+
+        // The sockets that occupy each port; TIME_WAIT and socket-less (inode 0) entries do not.
+        List<List<ProcNet.Socket>> byPort = new ArrayList<>();
+        Set<Long> inodes = new HashSet<>();
+        for (int port : target.ports()) {
+            List<ProcNet.Socket> here = new ArrayList<>();
+            for (ProcNet.Socket s : sockets) {
+                if (s.port == port && s.inode != 0 && s.state != ProcNet.TIME_WAIT
+                        && ProcNet.occupies(s.address, target.address())) {
+                    here.add(s);
+                    inodes.add(s.inode);
+                }
+            }
+            // The listening socket first: it is the one that names a lock holder.
+            here.sort((a, b) -> Boolean.compare(b.state == ProcNet.LISTEN,
+                    a.state == ProcNet.LISTEN));
+            byPort.add(here);
+        }
+
+        Map<Long, Set<Long>> owners = ProcNet.owners(proc, inodes);
+        Map<Long, PortHolder> known = new HashMap<>(); // one command line read per pid
+        List<PortStatus> statuses = new ArrayList<>();
+        int held = 0;
+        int unknown = 0;
+        for (int i = 0; i < byPort.size(); i++) {
+            int port = target.ports().get(i);
+            List<ProcNet.Socket> here = byPort.get(i);
+            if (here.isEmpty()) {
+                PortStatus.State probed = probe(target.socketAddresses().get(i), probe);
+                if (probed == PortStatus.State.HELD) {
+                    held++;
+                } else if (probed == PortStatus.State.UNKNOWN) {
+                    unknown++;
+                }
+                statuses.add(new PortStatus(port, probed, probed != PortStatus.State.HELD ? null
+                        : haveProc ? "bound" : "in use", -1, List.of()));
+                continue;
+            }
+            held++;
+            Set<Long> pids = new TreeSet<>();
+            for (ProcNet.Socket s : here) {
+                pids.addAll(owners.getOrDefault(s.inode, Set.of()));
+            }
+            List<PortHolder> holders = new ArrayList<>();
+            for (long pid : pids) {
+                holders.add(known.computeIfAbsent(pid,
+                        p -> new PortHolder(p, ProcNet.commandLine(proc, p))));
+            }
+            ProcNet.Socket first = here.get(0);
+            statuses.add(new PortStatus(port, PortStatus.State.HELD, first.stateName(), first.uid,
+                    holders));
+        }
+        State state = held >= target.quorum() ? State.HELD
+                : held + unknown >= target.quorum() ? State.UNKNOWN : State.FREE;
+        return new LockStatus(target, statuses, state);
+    }
+
+    /**
+     * Tells whether a port that {@code /proc} shows no socket on can be bound, by binding it as
+     * the lock does and closing it at once. Finds what {@code /proc/net/tcp} cannot show: a
+     * socket bound without listening (as the Python k3portlock's TCP mode, used off Linux, holds
+     * its ports), and every socket where there is no {@code /proc}.
+     */
+    private static PortStatus.State probe(InetSocketAddress address, PortBinder probe) {
+        // Race with a concurrent acquirer: ports are probed one at a time, each for a few
+        // microseconds, so the probe occupies at most one port at any instant. An acquirer that
+        // finds another port taken as well (a stranger's) misses the quorum for that attempt.
+        try (Closeable c = probe.bind(address)) {
+            return PortStatus.State.FREE;
+        } catch (IOException e) {
+            return Quorum.isAddressInUse(e) ? PortStatus.State.HELD : PortStatus.State.UNKNOWN;
+        } catch (RuntimeException e) {
+            return PortStatus.State.UNKNOWN;
+        }
+    }
+
+    /**
+     * Returns the key's address, ports and quorum that were inspected.
+     *
+     * @return the target
+     */
+    public LockPorts target() {
+        return target;
+    }
+
+    /**
+     * Returns each port's state, in the order of {@link LockPorts#ports()}.
+     *
+     * @return an unmodifiable list, one entry per port
+     */
+    public List<PortStatus> ports() {
+        return ports;
+    }
+
+    /**
+     * Returns whether the lock is held: {@link State#HELD} when at least a quorum of the ports is
+     * held, whoever holds them.
+     *
+     * @return the lock's state
+     */
+    public State state() {
+        return state;
+    }
+
+    /**
+     * Returns how many ports are held.
+     *
+     * @return the number of {@link PortStatus.State#HELD} ports
+     */
+    public int heldCount() {
+        return (int) ports.stream().filter(p -> p.state() == PortStatus.State.HELD).count();
+    }
+
+    /**
+     * Returns the processes found on any held port, without duplicates, ordered by pid. When the
+     * lock is held by a lock holder, this is that holder (and any child that inherited its
+     * sockets); strangers on single ports are listed too.
+     *
+     * @return an unmodifiable list, empty when no owner was found
+     */
+    public List<PortHolder> holders() {
+        Set<PortHolder> all = new TreeSet<>();
+        for (PortStatus p : ports) {
+            all.addAll(p.holders());
+        }
+        return List.copyOf(all);
+    }
+
+    /**
+     * Returns e.g. {@code lock 'k' held (2 of 3 ports, quorum 2): 44655 held (listening) by pid
+     * 1234 (java ...); 44656 ...; 44657 free}.
+     */
+    @Override
+    public String toString() {
+        return "lock '" + target.key() + "' " + state.name().toLowerCase(java.util.Locale.ROOT)
+                + " (" + heldCount() + " of " + ports.size() + " ports held, quorum "
+                + target.quorum() + "): "
+                + ports.stream().map(PortStatus::toString).collect(Collectors.joining("; "));
+    }
+}
