@@ -89,8 +89,11 @@ import java.util.function.LongSupplier;
  * <p><b>Where callbacks run.</b> Futures are completed on the
  * {@link Builder#completionExecutor(Executor) completion executor}, never on the scheduler thread
  * and never while this class holds an internal lock, so a dependent stage that blocks stalls
- * neither the scheduler nor other waiters. The default is a shared pool of daemon threads named
- * {@code k3portlock-async-completion-N} (at least four). Dependent stages added with
+ * neither the scheduler nor other waiters. The default is a shared, unbounded pool of daemon
+ * threads named {@code k3portlock-async-completion-N}, created on demand and ended after 30
+ * seconds idle: a completion never waits behind a blocked callback, so callbacks may block, even
+ * on another acquisition, without starving the delivery of other handles or timeouts (each
+ * blocked callback costs a thread). Dependent stages added with
  * {@code thenApply} and friends run on that executor, or on the caller's thread if the future is
  * already complete when they are added (the usual {@code CompletableFuture} rule); the
  * {@code *Async} variants run where you say. If the completion executor refuses a task, the
@@ -474,8 +477,10 @@ public final class AsyncPortlock {
 
         /**
          * Sets the executor that completes the futures, and so runs their non-async dependent
-         * stages and {@link #withLock withLock}'s action (default: a shared pool of daemon
-         * threads). {@code Runnable::run} completes them on the scheduler thread (or the thread
+         * stages and {@link #withLock withLock}'s action (default: a shared, unbounded pool of
+         * daemon threads, so that a blocked callback never delays another completion). A bounded
+         * executor whose threads all block in callbacks waiting for other acquisitions deadlocks:
+         * those acquisitions are completed through the same executor. {@code Runnable::run} completes them on the scheduler thread (or the thread
          * that releases a handle): fastest, but a blocking callback then stalls every waiter. With
          * such an executor, hand-overs from callbacks that release (the next holder's callback
          * releasing in turn, and so on) nest on one stack up to 16 deep; deeper ones run after
