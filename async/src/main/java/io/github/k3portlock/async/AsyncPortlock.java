@@ -8,11 +8,13 @@ import io.github.k3portlock.PortlockException;
 import io.github.k3portlock.PortlockTimeoutException;
 import io.github.k3portlock.internal.PortBinder;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -99,7 +101,13 @@ import java.util.function.LongSupplier;
  * {@code *Async} variants run where you say. If the completion executor refuses a task, the
  * future is completed on the thread that found out (the scheduler, or a releasing thread), and an
  * acquisition that had got the lock fails with a {@link PortlockException} and the lock goes to the
- * next waiter.
+ * next waiter. A user completion executor must run every task it accepts; if it is an
+ * {@link ExecutorService} that is shut down while handles are on their way through it
+ * ({@code shutdownNow()} drops queued tasks), those acquisitions fail with a
+ * {@link PortlockException} within about a second and the lock goes to the next waiter. An
+ * executor that accepts a task and silently discards it while running (a
+ * {@code DiscardPolicy}) cannot be detected: the handle is lost and the lock stays taken by nobody
+ * until this JVM exits. Do not use one.
  *
  * <p><b>Errors.</b> Misuse (null or empty key, negative timeout, null action) throws at once, from
  * the method itself. A permanent bind failure (address not local, permission denied, too many open
@@ -136,6 +144,13 @@ public final class AsyncPortlock {
     final ScheduledExecutorService scheduler;
     private final boolean sharedScheduler;
     final Completer completer;
+    /** A user completion executor that can report being shut down; else {@code null}. */
+    private final ExecutorService watchedCompletion;
+    /**
+     * Grants handed to {@link #watchedCompletion} and not yet run: whoever removes an entry (the
+     * delivery task, or the watchdog after a shutdown) decides what becomes of the handle.
+     */
+    private final ConcurrentHashMap<Waiter, AsyncHandle> undelivered = new ConcurrentHashMap<>();
     final long firstDelayNanos;
     final long sleepNanos;
     private final PortScheme scheme;
@@ -155,6 +170,8 @@ public final class AsyncPortlock {
         this.scheduler = sharedScheduler ? Defaults.scheduler() : b.scheduler;
         this.completer = new Completer(
                 b.completionExecutor == null ? Defaults.completion() : b.completionExecutor);
+        this.watchedCompletion = b.completionExecutor instanceof ExecutorService
+                ? (ExecutorService) b.completionExecutor : null;
         this.firstDelayNanos = b.firstDelay.toNanos();
         this.sleepNanos = b.sleepTime.toNanos();
         this.scheme = b.scheme;
@@ -384,14 +401,37 @@ public final class AsyncPortlock {
         return pollers.size();
     }
 
+    /** Notes that {@code h} was handed to the completion executor for {@code w}. */
+    void trackDelivery(Waiter w, AsyncHandle h) {
+        if (watchedCompletion != null) {
+            undelivered.put(w, h);
+        }
+    }
+
+    /**
+     * Claims the delivery of {@code h} to {@code w}: {@code true} if the caller decides what
+     * becomes of the handle, {@code false} if the watchdog took it back already.
+     */
+    boolean claimDelivery(Waiter w, AsyncHandle h) {
+        return watchedCompletion == null || undelivered.remove(w, h);
+    }
+
+    private boolean needsWatch() {
+        return (!sharedScheduler && pending.get() > 0)
+                || (watchedCompletion != null && !undelivered.isEmpty());
+    }
+
     /**
      * A user's scheduler may be shut down with {@code shutdownNow()}, which drops our pending
-     * attempts without running them: nothing would ever fail those waiters. While waiters are
-     * queued, check every {@code shutdownCheck} on the JDK's own delayer (a daemon thread shared
-     * with {@code orTimeout}).
+     * attempts without running them: nothing would ever fail those waiters. Likewise a user's
+     * completion executor shut down with {@code shutdownNow()} drops the tasks that deliver
+     * handles: the lock would stay held by nobody. While waiters are queued on a user scheduler or
+     * grants are on their way through a user {@link ExecutorService}, check every
+     * {@code shutdownCheck} on the JDK's own delayer (a daemon thread shared with
+     * {@code orTimeout}).
      */
     void armWatchdog() {
-        if (sharedScheduler || shutdownCheckNanos <= 0) {
+        if (shutdownCheckNanos <= 0 || !needsWatch()) {
             return;
         }
         if (watchdogArmed.compareAndSet(false, true)) {
@@ -405,16 +445,24 @@ public final class AsyncPortlock {
     }
 
     private void checkShutdown() {
-        if (scheduler.isShutdown()) {
+        if (!sharedScheduler && scheduler.isShutdown()) {
             for (KeyPoller p : pollers.values()) {
                 p.failAll(schedulerShutDown(p.target));
             }
         }
-        watchdogArmed.set(false);
-        // Guard against a race with a waiter enqueued after the check: it saw the flag still set.
-        if (pending.get() > 0) {
-            armWatchdog();
+        if (watchedCompletion != null && watchedCompletion.isShutdown()) {
+            for (Map.Entry<Waiter, AsyncHandle> e : undelivered.entrySet()) {
+                Waiter w = e.getKey();
+                AsyncHandle h = e.getValue();
+                if (undelivered.remove(w, h)) {
+                    KeyPoller p = h.poller();
+                    p.undeliverable(w, h, completionShutDown(p.target));
+                }
+            }
         }
+        watchdogArmed.set(false);
+        // Guard against a race with work added after the check: it saw the flag still set.
+        armWatchdog();
     }
 
     private PortlockException schedulerShutDown(LockPorts target) {
@@ -432,6 +480,12 @@ public final class AsyncPortlock {
         return new PortlockException(target.key(), -1, "took lock '" + target.key() + "' ("
                 + target + ") but the completion executor " + completer
                 + " refused to complete the future; the lock was passed on", cause);
+    }
+
+    private PortlockException completionShutDown(LockPorts target) {
+        return new PortlockException(target.key(), -1, "took lock '" + target.key() + "' ("
+                + target + ") but the completion executor " + completer
+                + " was shut down without completing the future; the lock was passed on", null);
     }
 
     private static final class DefaultInstance {
@@ -485,6 +539,13 @@ public final class AsyncPortlock {
          * such an executor, hand-overs from callbacks that release (the next holder's callback
          * releasing in turn, and so on) nest on one stack up to 16 deep; deeper ones run after
          * the outer callback returns, so that long queues cannot overflow the stack.
+         *
+         * <p>The executor must run every task it accepts. If it is an {@link ExecutorService} and
+         * is shut down while handles are on their way through it, those acquisitions fail with a
+         * {@link PortlockException} within about a second and the lock is passed on; later
+         * acquisitions fail when it refuses their task. An executor that silently discards tasks
+         * it accepted (for example with {@code ThreadPoolExecutor.DiscardPolicy}) while not shut
+         * down loses the handle: the lock stays taken, by nobody, until the JVM exits.
          *
          * @param executor the executor
          * @return this builder

@@ -176,6 +176,25 @@ final class KeyPoller {
         finish(out);
     }
 
+    /**
+     * The completion executor dropped the task delivering {@code h} to {@code w} (it was shut
+     * down): take the handle back unless a release came first, fail the waiter, pass the lock on.
+     */
+    void undeliverable(Waiter w, AsyncHandle h, PortlockException failure) {
+        if (!h.revoke()) {
+            return; // the future was completed elsewhere and its hook released the handle
+        }
+        w.future.completeExceptionally(failure);
+        Outcome next = new Outcome();
+        lock.lock();
+        try {
+            handOverLocked(h.portHandle(), next);
+        } finally {
+            lock.unlock();
+        }
+        finish(next);
+    }
+
     /** Fails every waiter (not the holder): the scheduler is gone. */
     void failAll(PortlockException failure) {
         Outcome out = new Outcome();
@@ -446,7 +465,11 @@ final class KeyPoller {
         while (w != null) {
             Waiter to = w;
             AsyncHandle handle = h;
+            owner.trackDelivery(to, handle);
             RuntimeException refused = owner.completer.dispatch(() -> {
+                if (!owner.claimDelivery(to, handle)) {
+                    return; // too late: the watchdog took the handle back (executor shut down)
+                }
                 // Guard against the race with a completion elsewhere (cancel, orTimeout): a handle
                 // the future did not take is released at once (and passed on).
                 if (!to.future.complete(handle)) {
@@ -454,7 +477,11 @@ final class KeyPoller {
                 }
             });
             if (refused == null) {
+                owner.armWatchdog();
                 return;
+            }
+            if (!owner.claimDelivery(to, handle)) {
+                return; // the watchdog took it back meanwhile
             }
             if (!h.revoke()) {
                 return; // the future was completed elsewhere and its hook released the handle
