@@ -217,6 +217,9 @@ final class KeyPoller {
             }
             timer = null;
             long now = owner.now();
+            // The instant this run was meant for: a late scheduler does not expire the waiters
+            // whose deadline this attempt serves.
+            long meantFor = now - timerAt > 0 ? timerAt : now;
             if (!held && hasLiveWaiterLocked()) {
                 boolean pollDue = now - nextPollAt >= 0;
                 Waiter first = firstLiveTimedLocked();
@@ -229,7 +232,7 @@ final class KeyPoller {
                         deadlineAttempted = true;
                         lastDeadlineAttemptAt = now;
                     }
-                    attemptLocked(now, out);
+                    attemptLocked(meantFor, now, out);
                 }
             }
             expireLocked(now, out);
@@ -240,7 +243,11 @@ final class KeyPoller {
         finish(out);
     }
 
-    private void attemptLocked(long now, Outcome out) {
+    /**
+     * One bind attempt on behalf of the waiters; a success goes to the first live waiter whose
+     * deadline is not before {@code expiredBefore}.
+     */
+    private void attemptLocked(long expiredBefore, long now, Outcome out) {
         PortHandle ph;
         try {
             ph = Quorum.tryAcquire(target, owner.binder);
@@ -255,7 +262,7 @@ final class KeyPoller {
             nextPollAt = now + owner.backoffNanos(failures);
             return;
         }
-        Waiter w = takeNextLocked();
+        Waiter w = takeNextLocked(expiredBefore, now, out);
         if (w == null) {
             // Guard against the race with a completion elsewhere during the bind: every waiter's
             // future was completed meanwhile (its hook waits for this lock). Bound for nobody.
@@ -266,14 +273,16 @@ final class KeyPoller {
     }
 
     private void handOverLocked(PortHandle ports, Outcome out) {
-        Waiter w = takeNextLocked();
+        long now = owner.now();
+        // A late timer has not failed waiters past their deadline yet: they must not get it.
+        Waiter w = takeNextLocked(now, now, out);
         if (w == null) {
             held = false;
             ports.release();
         } else {
             grantLocked(w, ports, out);
         }
-        scheduleLocked(owner.now(), out);
+        scheduleLocked(now, out);
     }
 
     private void grantLocked(Waiter w, PortHandle ports, Outcome out) {
@@ -285,8 +294,13 @@ final class KeyPoller {
         out.granted = h;
     }
 
-    /** Removes and returns the first waiter whose future is not done, or {@code null}. */
-    private Waiter takeNextLocked() {
+    /**
+     * Removes and returns the first waiter whose future is not done and whose deadline is not
+     * before {@code expiredBefore}, or {@code null}. Waiters passed over on the way leave the
+     * queue; those that expired (their timer ran late, or not yet) fail with a timeout: the lock
+     * is never handed to a waiter after its deadline.
+     */
+    private Waiter takeNextLocked(long expiredBefore, long now, Outcome out) {
         Iterator<Waiter> it = queue.iterator();
         while (it.hasNext()) {
             Waiter w = it.next();
@@ -295,10 +309,13 @@ final class KeyPoller {
                 byDeadline.remove(w);
             }
             owner.pendingRemoved();
-            if (!w.future.isDone()) {
+            if (w.future.isDone()) {
+                w.state = Waiter.State.DONE; // its hook has not run yet; it will find nothing to do
+            } else if (w.timed && w.deadline - expiredBefore < 0) {
+                out.fail(w, timeout(w, now));
+            } else {
                 return w;
             }
-            w.state = Waiter.State.DONE; // its hook has not run yet; it will find nothing to do
         }
         return null;
     }

@@ -216,6 +216,50 @@ class RetrySchedulerTest {
     }
 
     @Test
+    void aDeadlineAttemptRunLateByTheSchedulerStillTakesAFreeLock() throws Exception {
+        AsyncPortlock locks = locks().build();
+        CompletableFuture<LockHandle> f = locks.acquire(key, ms(1));
+        acquireVerified();
+        Runnable atDeadline = scheduledWith(1 * MS);
+        holder.release();
+        advanceTo(9 * MS); // the scheduler runs the attempt meant for the deadline 8 ms late
+        atDeadline.run();
+        LockHandle h = TestSupport.get(f);
+        assertTrue(h.isValid(), "the attempt was for the deadline; only the scheduler was late");
+        h.release();
+        verifyNoMoreInteractions(scheduler);
+    }
+
+    /** Regression (review 2a, originally ReviewLateTest): a hand-over checks deadlines itself. */
+    @Test
+    void aHandOverAfterAWaitersDeadlineFailsItWithATimeoutEvenIfItsTimerIsLate() throws Exception {
+        holder.release();
+        AsyncPortlock locks = locks().build();
+        LockHandle h = locks.acquire(key).getNow(null);
+        assertTrue(h != null && h.isValid(), "free: taken at once");
+        CompletableFuture<LockHandle> expired = locks.acquire(key, ms(5));
+        CompletableFuture<LockHandle> patient = locks.acquire(key);
+        verify(scheduler, org.mockito.Mockito.times(3)).isShutdown();
+        Runnable deadlineTimer = scheduledWith(5 * MS); // held here: only the deadline is due
+        advanceTo(50 * MS); // the timer due at 5 ms has not run yet: a loaded box
+        h.release();
+
+        PortlockTimeoutException e = assertInstanceOf(PortlockTimeoutException.class,
+                TestSupport.failure(expired));
+        assertEquals(key, e.key());
+        assertEquals(ms(50), e.waited());
+        LockHandle next = patient.getNow(null);
+        assertTrue(next != null && next.isValid(), "the lock went on to the next live waiter");
+        assertFalse(h.isValid());
+        verify(scheduled).cancel(false); // nobody left waiting: the deadline timer is cancelled
+        deadlineTimer.run(); // stale: does nothing
+        next.release();
+        assertTrue(isFree(ports));
+        assertEquals(1, binder.attempts.get(), "hand-overs need no attempt");
+        verifyNoMoreInteractions(scheduler, scheduled);
+    }
+
+    @Test
     void zeroTimeoutMakesOneAttemptAndSchedulesNothing() {
         AsyncPortlock locks = locks().build();
         CompletableFuture<LockHandle> f = locks.acquire(key, Duration.ZERO);
