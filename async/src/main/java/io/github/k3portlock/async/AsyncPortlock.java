@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -138,6 +139,10 @@ public final class AsyncPortlock {
 
     /** Each backoff delay is shortened by up to this fraction, at random. */
     static final double JITTER = 0.2;
+    /** withLock states: waiting for the lock; the action was called; the result completed first. */
+    private static final int PENDING = 0;
+    private static final int RUNNING = 1;
+    private static final int CANCELLED = 2;
     /** Timeouts beyond this (about 73 years) mean no timeout; keeps nanoTime arithmetic safe. */
     private static final long MAX_TIMEOUT_NANOS = Long.MAX_VALUE / 4;
 
@@ -158,6 +163,7 @@ public final class AsyncPortlock {
     private final LongSupplier clock;
     private final DoubleSupplier jitter;
     private final long shutdownCheckNanos;
+    private final Consumer<CompletableFuture<?>> beforeAction;
 
     private final ConcurrentHashMap<String, KeyPoller> pollers = new ConcurrentHashMap<>();
     private final AtomicInteger pending = new AtomicInteger();
@@ -179,6 +185,7 @@ public final class AsyncPortlock {
         this.clock = b.clock;
         this.jitter = b.jitter;
         this.shutdownCheckNanos = b.shutdownCheck.toNanos();
+        this.beforeAction = b.beforeAction;
     }
 
     /**
@@ -253,7 +260,8 @@ public final class AsyncPortlock {
      * completes normally or exceptionally, when the action throws or returns {@code null} (the
      * future then fails with that exception, or a {@link NullPointerException}), and at once when
      * the returned future is completed by anyone else ({@code cancel}, {@code orTimeout},
-     * {@code completeExceptionally}). In that last case the action's stage is <em>not</em>
+     * {@code completeExceptionally}). If that happens before the action was called, the action
+     * is never called, even if the lock had already been taken. Otherwise the action's stage is <em>not</em>
      * cancelled: it may be shared, and cancelling a {@code CompletableFuture} stops no work anyway;
      * whatever it still does, it does without the lock. Cancel it yourself if it must stop.
      *
@@ -273,14 +281,19 @@ public final class AsyncPortlock {
         CompletableFuture<T> result = new CompletableFuture<>();
         CompletableFuture<LockHandle> acquired = new CompletableFuture<>();
         AtomicReference<LockHandle> held = new AtomicReference<>();
+        // PENDING -> RUNNING (the action is called) or PENDING -> CANCELLED (the result was
+        // completed first): exactly one wins, so the action never starts after the result's hook
+        // released the lock.
+        AtomicInteger state = new AtomicInteger(PENDING);
         acquired.whenComplete((handle, failure) -> {
             if (failure != null) {
                 result.completeExceptionally(failure);
                 return;
             }
             held.set(handle);
-            if (result.isDone()) {
-                handle.release(); // guard against a race with the caller completing the result
+            beforeAction.accept(result);
+            if (!state.compareAndSet(PENDING, RUNNING)) {
+                handle.release(); // the result was completed first: its hook may have missed it
                 return;
             }
             CompletionStage<T> stage;
@@ -308,6 +321,8 @@ public final class AsyncPortlock {
         result.whenComplete((value, failure) -> {
             // The result was completed (by us after releasing, or by the caller): stop a pending
             // acquisition and release a lock already taken. Both are no-ops if already done.
+            // If the action runs already (RUNNING), it goes on without the lock, as documented.
+            state.compareAndSet(PENDING, CANCELLED);
             acquired.cancel(false);
             LockHandle handle = held.get();
             if (handle != null) {
@@ -505,6 +520,7 @@ public final class AsyncPortlock {
         private LongSupplier clock = System::nanoTime;
         private DoubleSupplier jitter = () -> ThreadLocalRandom.current().nextDouble();
         private Duration shutdownCheck = Duration.ofSeconds(1);
+        private Consumer<CompletableFuture<?>> beforeAction = result -> { };
 
         private Builder() {
         }
@@ -625,6 +641,15 @@ public final class AsyncPortlock {
                 throw new IllegalArgumentException("shutdown check period must not be negative");
             }
             this.shutdownCheck = period;
+            return this;
+        }
+
+        /**
+         * Test seam: runs in {@code withLock} after the lock was delivered and before the action
+         * is called, with the returned future (so that a test can complete it right there).
+         */
+        Builder beforeAction(Consumer<CompletableFuture<?>> hook) {
+            this.beforeAction = Objects.requireNonNull(hook, "hook");
             return this;
         }
 
