@@ -48,7 +48,7 @@ final class KeyPoller {
     private ScheduledFuture<?> timer;
     private long timerAt;
     private long timerGen;
-    /** Failed attempts in this polling session; the backoff exponent. */
+    /** Failed attempts in this polling session, at most 64; the backoff exponent. */
     private int failures;
     private long nextPollAt;
     private boolean deadlineAttempted;
@@ -258,7 +258,7 @@ final class KeyPoller {
             return;
         }
         if (ph == null) {
-            failures++;
+            failures = Math.min(failures + 1, 64); // the exponent saturates: no overflow
             nextPollAt = now + owner.backoffNanos(failures);
             return;
         }
