@@ -48,8 +48,10 @@ import java.util.function.LongSupplier;
  * <p><b>Retries.</b> The first attempt is made at once, on the calling thread (binding two or three
  * loopback ports: a few non-blocking system calls). Further attempts run on the scheduler, with a
  * backoff that doubles from {@link Builder#firstDelay(Duration) firstDelay} (1 ms) up to
- * {@link Builder#sleepTime(Duration) sleepTime} (10 ms), each delay shortened by a random jitter of
- * up to 20% (never below {@code firstDelay}). There is no {@link java.nio.channels.Selector} and no
+ * {@link Builder#sleepTime(Duration) sleepTime} (10 ms), with a random jitter of up to 20%: delays
+ * below the cap are shortened by it (never below {@code firstDelay}), delays at the cap are
+ * lengthened by it, so that a key is never tried more than once per {@code sleepTime} once backed
+ * off (on average once per 1.1 {@code sleepTime}). There is no {@link java.nio.channels.Selector} and no
  * thread per waiter: a waiting acquisition is an entry in a queue and at most one scheduled task per
  * key.
  *
@@ -137,7 +139,10 @@ public final class AsyncPortlock {
     /** The default cap of the retry delay: 10 milliseconds, the Python original's sleep time. */
     public static final Duration DEFAULT_SLEEP_TIME = Portlock.DEFAULT_SLEEP_TIME;
 
-    /** Each backoff delay is shortened by up to this fraction, at random. */
+    /**
+     * Each backoff delay below the cap is shortened, and each delay at the cap lengthened, by up to
+     * this fraction, at random.
+     */
     static final double JITTER = 0.2;
     /** withLock states: waiting for the lock; the action was called; the result completed first. */
     private static final int PENDING = 0;
@@ -261,9 +266,10 @@ public final class AsyncPortlock {
      * future then fails with that exception, or a {@link NullPointerException}), and at once when
      * the returned future is completed by anyone else ({@code cancel}, {@code orTimeout},
      * {@code completeExceptionally}). If that happens before the action was called, the action
-     * is never called, even if the lock had already been taken. Otherwise the action's stage is <em>not</em>
-     * cancelled: it may be shared, and cancelling a {@code CompletableFuture} stops no work anyway;
-     * whatever it still does, it does without the lock. Cancel it yourself if it must stop.
+     * is never called, even if the lock had already been taken. Otherwise the action's stage is
+     * <em>not</em> cancelled: it may be shared, and cancelling a {@code CompletableFuture} stops
+     * no work anyway; whatever it still does, it does without the lock. Cancel it yourself if it
+     * must stop.
      *
      * @param <T> the result type
      * @param key the lock key, not empty
@@ -378,18 +384,17 @@ public final class AsyncPortlock {
 
     /**
      * The delay after the {@code failures}-th failed attempt of a polling session: firstDelay
-     * doubled per failure, capped at sleepTime, minus up to {@link #JITTER} of it, at least
-     * firstDelay.
+     * doubled per failure. Below sleepTime, minus up to {@link #JITTER} of it, at least
+     * firstDelay; capped at sleepTime, plus up to {@link #JITTER} of it, so that a backed-off key
+     * is never tried more often than once per sleepTime (a century plus 20% still fits a long).
      */
     long backoffNanos(int failures) {
         int k = failures - 1;
-        long d;
-        if (k >= 62 || firstDelayNanos > (sleepNanos >> k)) {
-            d = sleepNanos;
-        } else {
-            d = firstDelayNanos << k;
+        double r = Math.min(Math.max(jitter.getAsDouble(), 0.0), 1.0);
+        if (k >= 62 || firstDelayNanos > (sleepNanos >> k) || firstDelayNanos << k >= sleepNanos) {
+            return sleepNanos + (long) (sleepNanos * JITTER * r);
         }
-        double r = jitter.getAsDouble();
+        long d = firstDelayNanos << k;
         long jittered = d - (long) (d * JITTER * r);
         return Math.max(firstDelayNanos, Math.min(d, jittered));
     }
@@ -592,7 +597,9 @@ public final class AsyncPortlock {
 
         /**
          * Sets the longest retry delay (default 10 ms, as the blocking {@link Portlock}): once
-         * backed off, each key is tried about once per sleep time, whatever the number of waiters.
+         * backed off, each key is tried at most once per sleep time (delays at the cap are
+         * lengthened by a jitter of up to 20%), whatever the number of waiters; attempts at
+         * waiters' deadlines come on top.
          *
          * @param sleepTime positive, and at least the first delay
          * @return this builder

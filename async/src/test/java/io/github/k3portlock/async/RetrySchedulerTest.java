@@ -136,7 +136,7 @@ class RetrySchedulerTest {
     }
 
     @Test
-    void jitterShortensEachDelayByAtMostAFifthButNeverBelowFirstDelay() {
+    void jitterShortensDelaysBelowTheCapAndLengthensDelaysAtTheCapByAtMostAFifth() {
         double[] r = {0.999_999};
         AsyncPortlock locks = locks().jitter(() -> r[0]).build();
         CompletableFuture<LockHandle> f = locks.acquire(key);
@@ -150,9 +150,12 @@ class RetrySchedulerTest {
             verifyNoMoreInteractions(scheduler);
             clearInvocations(scheduler);
             long d = delay.getValue();
-            long floor = Math.max(MS, (long) (cap * MS * 0.8));
-            assertTrue(d >= floor && d <= cap * MS,
-                    "delay " + d + " ns within [" + floor + ", " + cap * MS + "] for r=" + r[0]);
+            // Below sleepTime: [max(firstDelay, 0.8 d), d]. At sleepTime: [sleepTime, 1.2 sleepTime],
+            // so that once backed off a key is never tried more than once per sleepTime.
+            long floor = cap < 10 ? Math.max(MS, (long) (cap * MS * 0.8)) : cap * MS;
+            long ceiling = cap < 10 ? cap * MS : (long) (cap * MS * 1.2);
+            assertTrue(d >= floor && d <= ceiling,
+                    "delay " + d + " ns within [" + floor + ", " + ceiling + "] for r=" + r[0]);
             r[0] = ThreadLocalRandom.current().nextDouble();
             at += d;
             advanceTo(at);
@@ -162,6 +165,27 @@ class RetrySchedulerTest {
         f.cancel(false);
         verify(scheduled).cancel(false);
         verifyNoMoreInteractions(scheduler);
+    }
+
+    @Test
+    void theBackoffBoundsHoldAtTheExtremesOfTheJitterAndTheFailureCount() {
+        double[] r = {0.0};
+        AsyncPortlock locks = locks().jitter(() -> r[0]).build();
+        assertEquals(1 * MS, locks.backoffNanos(1));
+        assertEquals(8 * MS, locks.backoffNanos(4));
+        assertEquals(10 * MS, locks.backoffNanos(5));
+        assertEquals(10 * MS, locks.backoffNanos(64));
+        r[0] = 0.999_999_999;
+        assertEquals(1 * MS, locks.backoffNanos(1), "never below firstDelay");
+        assertEquals(6_400_001L, locks.backoffNanos(4), 1, "8 ms shortened by a fifth");
+        assertEquals(12 * MS, locks.backoffNanos(5), 1, "10 ms lengthened by a fifth");
+        assertEquals(12 * MS, locks.backoffNanos(Integer.MAX_VALUE), 1, "a huge exponent is capped");
+        AsyncPortlock atCap = AsyncPortlock.builder().firstDelay(ms(10)).sleepTime(ms(10))
+                .jitter(() -> 0.5).build();
+        assertEquals(11 * MS, atCap.backoffNanos(1), "firstDelay = sleepTime: every delay is at the cap");
+        AsyncPortlock century = AsyncPortlock.builder().firstDelay(Duration.ofDays(36500))
+                .sleepTime(Duration.ofDays(36500)).jitter(() -> 0.999_999).build();
+        assertTrue(century.backoffNanos(1) > Duration.ofDays(36500).toNanos(), "no overflow");
     }
 
     @Test
