@@ -69,6 +69,10 @@ final class AsyncHandle implements LockHandle {
         return RELEASED.compareAndSet(this, 0, 1);
     }
 
+    KeyPoller poller() {
+        return poller;
+    }
+
     PortHandle portHandle() {
         return ports;
     }

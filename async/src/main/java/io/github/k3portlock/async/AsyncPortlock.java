@@ -8,11 +8,13 @@ import io.github.k3portlock.PortlockException;
 import io.github.k3portlock.PortlockTimeoutException;
 import io.github.k3portlock.internal.PortBinder;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -45,8 +48,10 @@ import java.util.function.LongSupplier;
  * <p><b>Retries.</b> The first attempt is made at once, on the calling thread (binding two or three
  * loopback ports: a few non-blocking system calls). Further attempts run on the scheduler, with a
  * backoff that doubles from {@link Builder#firstDelay(Duration) firstDelay} (1 ms) up to
- * {@link Builder#sleepTime(Duration) sleepTime} (10 ms), each delay shortened by a random jitter of
- * up to 20% (never below {@code firstDelay}). There is no {@link java.nio.channels.Selector} and no
+ * {@link Builder#sleepTime(Duration) sleepTime} (10 ms), with a random jitter of up to 20%: delays
+ * below the cap are shortened by it (never below {@code firstDelay}), delays at the cap are
+ * lengthened by it, so that a key is never tried more than once per {@code sleepTime} once backed
+ * off (on average once per 1.1 {@code sleepTime}). There is no {@link java.nio.channels.Selector} and no
  * thread per waiter: a waiting acquisition is an entry in a queue and at most one scheduled task per
  * key.
  *
@@ -82,17 +87,30 @@ import java.util.function.LongSupplier;
  * other processes indefinitely; share one instance ({@link #create()} always returns the same
  * one) and hold locks briefly.
  *
+ * <p><b>Not reentrant.</b> A handle is not counted per thread or per caller: acquiring a key that
+ * is already held through this instance, even from the holder's own callback, queues behind that
+ * handle and completes only after it is released (or fails at its deadline).
+ *
  * <p><b>Where callbacks run.</b> Futures are completed on the
  * {@link Builder#completionExecutor(Executor) completion executor}, never on the scheduler thread
  * and never while this class holds an internal lock, so a dependent stage that blocks stalls
- * neither the scheduler nor other waiters. The default is a shared pool of daemon threads named
- * {@code k3portlock-async-completion-N} (at least four). Dependent stages added with
+ * neither the scheduler nor other waiters. The default is a shared, unbounded pool of daemon
+ * threads named {@code k3portlock-async-completion-N}, created on demand and ended after 30
+ * seconds idle: a completion never waits behind a blocked callback, so callbacks may block, even
+ * on another acquisition, without starving the delivery of other handles or timeouts (each
+ * blocked callback costs a thread). Dependent stages added with
  * {@code thenApply} and friends run on that executor, or on the caller's thread if the future is
  * already complete when they are added (the usual {@code CompletableFuture} rule); the
  * {@code *Async} variants run where you say. If the completion executor refuses a task, the
  * future is completed on the thread that found out (the scheduler, or a releasing thread), and an
  * acquisition that had got the lock fails with a {@link PortlockException} and the lock goes to the
- * next waiter.
+ * next waiter. A user completion executor must run every task it accepts; if it is an
+ * {@link ExecutorService} that is shut down while handles are on their way through it
+ * ({@code shutdownNow()} drops queued tasks), those acquisitions fail with a
+ * {@link PortlockException} within about a second and the lock goes to the next waiter. An
+ * executor that accepts a task and silently discards it while running (a
+ * {@code DiscardPolicy}) cannot be detected: the handle is lost and the lock stays taken by nobody
+ * until this JVM exits. Do not use one.
  *
  * <p><b>Errors.</b> Misuse (null or empty key, negative timeout, null action) throws at once, from
  * the method itself. A permanent bind failure (address not local, permission denied, too many open
@@ -121,14 +139,28 @@ public final class AsyncPortlock {
     /** The default cap of the retry delay: 10 milliseconds, the Python original's sleep time. */
     public static final Duration DEFAULT_SLEEP_TIME = Portlock.DEFAULT_SLEEP_TIME;
 
-    /** Each backoff delay is shortened by up to this fraction, at random. */
+    /**
+     * Each backoff delay below the cap is shortened, and each delay at the cap lengthened, by up to
+     * this fraction, at random.
+     */
     static final double JITTER = 0.2;
+    /** withLock states: waiting for the lock; the action was called; the result completed first. */
+    private static final int PENDING = 0;
+    private static final int RUNNING = 1;
+    private static final int CANCELLED = 2;
     /** Timeouts beyond this (about 73 years) mean no timeout; keeps nanoTime arithmetic safe. */
     private static final long MAX_TIMEOUT_NANOS = Long.MAX_VALUE / 4;
 
     final ScheduledExecutorService scheduler;
     private final boolean sharedScheduler;
     final Completer completer;
+    /** A user completion executor that can report being shut down; else {@code null}. */
+    private final ExecutorService watchedCompletion;
+    /**
+     * Grants handed to {@link #watchedCompletion} and not yet run: whoever removes an entry (the
+     * delivery task, or the watchdog after a shutdown) decides what becomes of the handle.
+     */
+    private final ConcurrentHashMap<Waiter, AsyncHandle> undelivered = new ConcurrentHashMap<>();
     final long firstDelayNanos;
     final long sleepNanos;
     private final PortScheme scheme;
@@ -136,6 +168,7 @@ public final class AsyncPortlock {
     private final LongSupplier clock;
     private final DoubleSupplier jitter;
     private final long shutdownCheckNanos;
+    private final Consumer<CompletableFuture<?>> beforeAction;
 
     private final ConcurrentHashMap<String, KeyPoller> pollers = new ConcurrentHashMap<>();
     private final AtomicInteger pending = new AtomicInteger();
@@ -148,6 +181,8 @@ public final class AsyncPortlock {
         this.scheduler = sharedScheduler ? Defaults.scheduler() : b.scheduler;
         this.completer = new Completer(
                 b.completionExecutor == null ? Defaults.completion() : b.completionExecutor);
+        this.watchedCompletion = b.completionExecutor instanceof ExecutorService
+                ? (ExecutorService) b.completionExecutor : null;
         this.firstDelayNanos = b.firstDelay.toNanos();
         this.sleepNanos = b.sleepTime.toNanos();
         this.scheme = b.scheme;
@@ -155,6 +190,7 @@ public final class AsyncPortlock {
         this.clock = b.clock;
         this.jitter = b.jitter;
         this.shutdownCheckNanos = b.shutdownCheck.toNanos();
+        this.beforeAction = b.beforeAction;
     }
 
     /**
@@ -229,9 +265,11 @@ public final class AsyncPortlock {
      * completes normally or exceptionally, when the action throws or returns {@code null} (the
      * future then fails with that exception, or a {@link NullPointerException}), and at once when
      * the returned future is completed by anyone else ({@code cancel}, {@code orTimeout},
-     * {@code completeExceptionally}). In that last case the action's stage is <em>not</em>
-     * cancelled: it may be shared, and cancelling a {@code CompletableFuture} stops no work anyway;
-     * whatever it still does, it does without the lock. Cancel it yourself if it must stop.
+     * {@code completeExceptionally}). If that happens before the action was called, the action
+     * is never called, even if the lock had already been taken. Otherwise the action's stage is
+     * <em>not</em> cancelled: it may be shared, and cancelling a {@code CompletableFuture} stops
+     * no work anyway; whatever it still does, it does without the lock. Cancel it yourself if it
+     * must stop.
      *
      * @param <T> the result type
      * @param key the lock key, not empty
@@ -249,14 +287,19 @@ public final class AsyncPortlock {
         CompletableFuture<T> result = new CompletableFuture<>();
         CompletableFuture<LockHandle> acquired = new CompletableFuture<>();
         AtomicReference<LockHandle> held = new AtomicReference<>();
+        // PENDING -> RUNNING (the action is called) or PENDING -> CANCELLED (the result was
+        // completed first): exactly one wins, so the action never starts after the result's hook
+        // released the lock.
+        AtomicInteger state = new AtomicInteger(PENDING);
         acquired.whenComplete((handle, failure) -> {
             if (failure != null) {
                 result.completeExceptionally(failure);
                 return;
             }
             held.set(handle);
-            if (result.isDone()) {
-                handle.release(); // guard against a race with the caller completing the result
+            beforeAction.accept(result);
+            if (!state.compareAndSet(PENDING, RUNNING)) {
+                handle.release(); // the result was completed first: its hook may have missed it
                 return;
             }
             CompletionStage<T> stage;
@@ -284,6 +327,8 @@ public final class AsyncPortlock {
         result.whenComplete((value, failure) -> {
             // The result was completed (by us after releasing, or by the caller): stop a pending
             // acquisition and release a lock already taken. Both are no-ops if already done.
+            // If the action runs already (RUNNING), it goes on without the lock, as documented.
+            state.compareAndSet(PENDING, CANCELLED);
             acquired.cancel(false);
             LockHandle handle = held.get();
             if (handle != null) {
@@ -339,18 +384,17 @@ public final class AsyncPortlock {
 
     /**
      * The delay after the {@code failures}-th failed attempt of a polling session: firstDelay
-     * doubled per failure, capped at sleepTime, minus up to {@link #JITTER} of it, at least
-     * firstDelay.
+     * doubled per failure. Below sleepTime, minus up to {@link #JITTER} of it, at least
+     * firstDelay; capped at sleepTime, plus up to {@link #JITTER} of it, so that a backed-off key
+     * is never tried more often than once per sleepTime (a century plus 20% still fits a long).
      */
     long backoffNanos(int failures) {
         int k = failures - 1;
-        long d;
-        if (k >= 62 || firstDelayNanos > (sleepNanos >> k)) {
-            d = sleepNanos;
-        } else {
-            d = firstDelayNanos << k;
+        double r = Math.min(Math.max(jitter.getAsDouble(), 0.0), 1.0);
+        if (k >= 62 || firstDelayNanos > (sleepNanos >> k) || firstDelayNanos << k >= sleepNanos) {
+            return sleepNanos + (long) (sleepNanos * JITTER * r);
         }
-        double r = jitter.getAsDouble();
+        long d = firstDelayNanos << k;
         long jittered = d - (long) (d * JITTER * r);
         return Math.max(firstDelayNanos, Math.min(d, jittered));
     }
@@ -377,14 +421,37 @@ public final class AsyncPortlock {
         return pollers.size();
     }
 
+    /** Notes that {@code h} was handed to the completion executor for {@code w}. */
+    void trackDelivery(Waiter w, AsyncHandle h) {
+        if (watchedCompletion != null) {
+            undelivered.put(w, h);
+        }
+    }
+
+    /**
+     * Claims the delivery of {@code h} to {@code w}: {@code true} if the caller decides what
+     * becomes of the handle, {@code false} if the watchdog took it back already.
+     */
+    boolean claimDelivery(Waiter w, AsyncHandle h) {
+        return watchedCompletion == null || undelivered.remove(w, h);
+    }
+
+    private boolean needsWatch() {
+        return (!sharedScheduler && pending.get() > 0)
+                || (watchedCompletion != null && !undelivered.isEmpty());
+    }
+
     /**
      * A user's scheduler may be shut down with {@code shutdownNow()}, which drops our pending
-     * attempts without running them: nothing would ever fail those waiters. While waiters are
-     * queued, check every {@code shutdownCheck} on the JDK's own delayer (a daemon thread shared
-     * with {@code orTimeout}).
+     * attempts without running them: nothing would ever fail those waiters. Likewise a user's
+     * completion executor shut down with {@code shutdownNow()} drops the tasks that deliver
+     * handles: the lock would stay held by nobody. While waiters are queued on a user scheduler or
+     * grants are on their way through a user {@link ExecutorService}, check every
+     * {@code shutdownCheck} on the JDK's own delayer (a daemon thread shared with
+     * {@code orTimeout}).
      */
     void armWatchdog() {
-        if (sharedScheduler || shutdownCheckNanos <= 0) {
+        if (shutdownCheckNanos <= 0 || !needsWatch()) {
             return;
         }
         if (watchdogArmed.compareAndSet(false, true)) {
@@ -398,16 +465,24 @@ public final class AsyncPortlock {
     }
 
     private void checkShutdown() {
-        if (scheduler.isShutdown()) {
+        if (!sharedScheduler && scheduler.isShutdown()) {
             for (KeyPoller p : pollers.values()) {
                 p.failAll(schedulerShutDown(p.target));
             }
         }
-        watchdogArmed.set(false);
-        // Guard against a race with a waiter enqueued after the check: it saw the flag still set.
-        if (pending.get() > 0) {
-            armWatchdog();
+        if (watchedCompletion != null && watchedCompletion.isShutdown()) {
+            for (Map.Entry<Waiter, AsyncHandle> e : undelivered.entrySet()) {
+                Waiter w = e.getKey();
+                AsyncHandle h = e.getValue();
+                if (undelivered.remove(w, h)) {
+                    KeyPoller p = h.poller();
+                    p.undeliverable(w, h, completionShutDown(p.target));
+                }
+            }
         }
+        watchdogArmed.set(false);
+        // Guard against a race with work added after the check: it saw the flag still set.
+        armWatchdog();
     }
 
     private PortlockException schedulerShutDown(LockPorts target) {
@@ -427,6 +502,12 @@ public final class AsyncPortlock {
                 + " refused to complete the future; the lock was passed on", cause);
     }
 
+    private PortlockException completionShutDown(LockPorts target) {
+        return new PortlockException(target.key(), -1, "took lock '" + target.key() + "' ("
+                + target + ") but the completion executor " + completer
+                + " was shut down without completing the future; the lock was passed on", null);
+    }
+
     private static final class DefaultInstance {
         static final AsyncPortlock INSTANCE = builder().build();
     }
@@ -444,6 +525,7 @@ public final class AsyncPortlock {
         private LongSupplier clock = System::nanoTime;
         private DoubleSupplier jitter = () -> ThreadLocalRandom.current().nextDouble();
         private Duration shutdownCheck = Duration.ofSeconds(1);
+        private Consumer<CompletableFuture<?>> beforeAction = result -> { };
 
         private Builder() {
         }
@@ -470,12 +552,21 @@ public final class AsyncPortlock {
 
         /**
          * Sets the executor that completes the futures, and so runs their non-async dependent
-         * stages and {@link #withLock withLock}'s action (default: a shared pool of daemon
-         * threads). {@code Runnable::run} completes them on the scheduler thread (or the thread
+         * stages and {@link #withLock withLock}'s action (default: a shared, unbounded pool of
+         * daemon threads, so that a blocked callback never delays another completion). A bounded
+         * executor whose threads all block in callbacks waiting for other acquisitions deadlocks:
+         * those acquisitions are completed through the same executor. {@code Runnable::run} completes them on the scheduler thread (or the thread
          * that releases a handle): fastest, but a blocking callback then stalls every waiter. With
          * such an executor, hand-overs from callbacks that release (the next holder's callback
          * releasing in turn, and so on) nest on one stack up to 16 deep; deeper ones run after
          * the outer callback returns, so that long queues cannot overflow the stack.
+         *
+         * <p>The executor must run every task it accepts. If it is an {@link ExecutorService} and
+         * is shut down while handles are on their way through it, those acquisitions fail with a
+         * {@link PortlockException} within about a second and the lock is passed on; later
+         * acquisitions fail when it refuses their task. An executor that silently discards tasks
+         * it accepted (for example with {@code ThreadPoolExecutor.DiscardPolicy}) while not shut
+         * down loses the handle: the lock stays taken, by nobody, until the JVM exits.
          *
          * @param executor the executor
          * @return this builder
@@ -506,7 +597,9 @@ public final class AsyncPortlock {
 
         /**
          * Sets the longest retry delay (default 10 ms, as the blocking {@link Portlock}): once
-         * backed off, each key is tried about once per sleep time, whatever the number of waiters.
+         * backed off, each key is tried at most once per sleep time (delays at the cap are
+         * lengthened by a jitter of up to 20%), whatever the number of waiters; attempts at
+         * waiters' deadlines come on top.
          *
          * @param sleepTime positive, and at least the first delay
          * @return this builder
@@ -555,6 +648,15 @@ public final class AsyncPortlock {
                 throw new IllegalArgumentException("shutdown check period must not be negative");
             }
             this.shutdownCheck = period;
+            return this;
+        }
+
+        /**
+         * Test seam: runs in {@code withLock} after the lock was delivered and before the action
+         * is called, with the returned future (so that a test can complete it right there).
+         */
+        Builder beforeAction(Consumer<CompletableFuture<?>> hook) {
+            this.beforeAction = Objects.requireNonNull(hook, "hook");
             return this;
         }
 

@@ -1,9 +1,9 @@
 package io.github.k3portlock.async;
 
 import java.util.concurrent.Executor;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /** The shared, lazily created daemon scheduler and completion pool of the default instance. */
 final class Defaults {
-    /** Completion threads: enough that a few blocking callbacks do not stall every waiter. */
-    static final int COMPLETION_THREADS = Math.max(4, Runtime.getRuntime().availableProcessors());
+    /** How long an idle completion thread lives before it ends. */
+    static final long COMPLETION_IDLE_SECONDS = 30;
 
     private Defaults() {
     }
@@ -48,10 +48,12 @@ final class Defaults {
         static final ThreadPoolExecutor INSTANCE;
 
         static {
-            INSTANCE = new ThreadPoolExecutor(COMPLETION_THREADS, COMPLETION_THREADS, 10,
-                    TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+            // Unbounded, with no queue: a task never waits behind a blocked callback. A bounded
+            // pool deadlocks as soon as all its threads block on acquisitions (or their timeouts)
+            // whose completions are queued behind them.
+            INSTANCE = new ThreadPoolExecutor(0, Integer.MAX_VALUE, COMPLETION_IDLE_SECONDS,
+                    TimeUnit.SECONDS, new SynchronousQueue<>(),
                     daemonThreads("k3portlock-async-completion"));
-            INSTANCE.allowCoreThreadTimeOut(true);
         }
     }
 }

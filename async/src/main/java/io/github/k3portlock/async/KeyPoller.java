@@ -48,7 +48,7 @@ final class KeyPoller {
     private ScheduledFuture<?> timer;
     private long timerAt;
     private long timerGen;
-    /** Failed attempts in this polling session; the backoff exponent. */
+    /** Failed attempts in this polling session, at most 64; the backoff exponent. */
     private int failures;
     private long nextPollAt;
     private boolean deadlineAttempted;
@@ -176,6 +176,25 @@ final class KeyPoller {
         finish(out);
     }
 
+    /**
+     * The completion executor dropped the task delivering {@code h} to {@code w} (it was shut
+     * down): take the handle back unless a release came first, fail the waiter, pass the lock on.
+     */
+    void undeliverable(Waiter w, AsyncHandle h, PortlockException failure) {
+        if (!h.revoke()) {
+            return; // the future was completed elsewhere and its hook released the handle
+        }
+        w.future.completeExceptionally(failure);
+        Outcome next = new Outcome();
+        lock.lock();
+        try {
+            handOverLocked(h.portHandle(), next);
+        } finally {
+            lock.unlock();
+        }
+        finish(next);
+    }
+
     /** Fails every waiter (not the holder): the scheduler is gone. */
     void failAll(PortlockException failure) {
         Outcome out = new Outcome();
@@ -198,6 +217,9 @@ final class KeyPoller {
             }
             timer = null;
             long now = owner.now();
+            // The instant this run was meant for: a late scheduler does not expire the waiters
+            // whose deadline this attempt serves.
+            long meantFor = now - timerAt > 0 ? timerAt : now;
             if (!held && hasLiveWaiterLocked()) {
                 boolean pollDue = now - nextPollAt >= 0;
                 Waiter first = firstLiveTimedLocked();
@@ -210,7 +232,7 @@ final class KeyPoller {
                         deadlineAttempted = true;
                         lastDeadlineAttemptAt = now;
                     }
-                    attemptLocked(now, out);
+                    attemptLocked(meantFor, now, out);
                 }
             }
             expireLocked(now, out);
@@ -221,7 +243,11 @@ final class KeyPoller {
         finish(out);
     }
 
-    private void attemptLocked(long now, Outcome out) {
+    /**
+     * One bind attempt on behalf of the waiters; a success goes to the first live waiter whose
+     * deadline is not before {@code expiredBefore}.
+     */
+    private void attemptLocked(long expiredBefore, long now, Outcome out) {
         PortHandle ph;
         try {
             ph = Quorum.tryAcquire(target, owner.binder);
@@ -232,11 +258,11 @@ final class KeyPoller {
             return;
         }
         if (ph == null) {
-            failures++;
+            failures = Math.min(failures + 1, 64); // the exponent saturates: no overflow
             nextPollAt = now + owner.backoffNanos(failures);
             return;
         }
-        Waiter w = takeNextLocked();
+        Waiter w = takeNextLocked(expiredBefore, now, out);
         if (w == null) {
             // Guard against the race with a completion elsewhere during the bind: every waiter's
             // future was completed meanwhile (its hook waits for this lock). Bound for nobody.
@@ -247,14 +273,16 @@ final class KeyPoller {
     }
 
     private void handOverLocked(PortHandle ports, Outcome out) {
-        Waiter w = takeNextLocked();
+        long now = owner.now();
+        // A late timer has not failed waiters past their deadline yet: they must not get it.
+        Waiter w = takeNextLocked(now, now, out);
         if (w == null) {
             held = false;
             ports.release();
         } else {
             grantLocked(w, ports, out);
         }
-        scheduleLocked(owner.now(), out);
+        scheduleLocked(now, out);
     }
 
     private void grantLocked(Waiter w, PortHandle ports, Outcome out) {
@@ -266,8 +294,13 @@ final class KeyPoller {
         out.granted = h;
     }
 
-    /** Removes and returns the first waiter whose future is not done, or {@code null}. */
-    private Waiter takeNextLocked() {
+    /**
+     * Removes and returns the first waiter whose future is not done and whose deadline is not
+     * before {@code expiredBefore}, or {@code null}. Waiters passed over on the way leave the
+     * queue; those that expired (their timer ran late, or not yet) fail with a timeout: the lock
+     * is never handed to a waiter after its deadline.
+     */
+    private Waiter takeNextLocked(long expiredBefore, long now, Outcome out) {
         Iterator<Waiter> it = queue.iterator();
         while (it.hasNext()) {
             Waiter w = it.next();
@@ -276,10 +309,13 @@ final class KeyPoller {
                 byDeadline.remove(w);
             }
             owner.pendingRemoved();
-            if (!w.future.isDone()) {
+            if (w.future.isDone()) {
+                w.state = Waiter.State.DONE; // its hook has not run yet; it will find nothing to do
+            } else if (w.timed && w.deadline - expiredBefore < 0) {
+                out.fail(w, timeout(w, now));
+            } else {
                 return w;
             }
-            w.state = Waiter.State.DONE; // its hook has not run yet; it will find nothing to do
         }
         return null;
     }
@@ -446,7 +482,11 @@ final class KeyPoller {
         while (w != null) {
             Waiter to = w;
             AsyncHandle handle = h;
+            owner.trackDelivery(to, handle);
             RuntimeException refused = owner.completer.dispatch(() -> {
+                if (!owner.claimDelivery(to, handle)) {
+                    return; // too late: the watchdog took the handle back (executor shut down)
+                }
                 // Guard against the race with a completion elsewhere (cancel, orTimeout): a handle
                 // the future did not take is released at once (and passed on).
                 if (!to.future.complete(handle)) {
@@ -454,7 +494,11 @@ final class KeyPoller {
                 }
             });
             if (refused == null) {
+                owner.armWatchdog();
                 return;
+            }
+            if (!owner.claimDelivery(to, handle)) {
+                return; // the watchdog took it back meanwhile
             }
             if (!h.revoke()) {
                 return; // the future was completed elsewhere and its hook released the handle

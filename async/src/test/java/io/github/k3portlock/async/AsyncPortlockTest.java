@@ -107,6 +107,9 @@ class AsyncPortlockTest {
         assertEquals(key, e.key());
         assertTrue(e.waited().compareTo(ms(150)) >= 0, "waited " + e.waited());
         assertTrue(took >= ms(150).toNanos(), "not before the deadline");
+        assertTrue(took < ms(150).plusSeconds(2).toNanos(), "at the deadline, not much later: took "
+                + took / 1_000_000 + " ms");
+        assertTrue(e.waited().compareTo(ms(150).plusSeconds(2)) < 0, "waited " + e.waited());
         assertTrue(e.getMessage().contains(key), e.getMessage());
     }
 
@@ -239,6 +242,40 @@ class AsyncPortlockTest {
         });
         h.release();
         assertTrue(get(handedOver).startsWith("k3portlock-async-completion-"), get(handedOver));
+    }
+
+    @Test
+    void timeoutsAndFailuresAreCompletedOffTheSchedulerThread() throws Exception {
+        ScheduledThreadPoolExecutor mine = new ScheduledThreadPoolExecutor(1,
+                r -> new Thread(r, "test-scheduler"));
+        mine.setRemoveOnCancelPolicy(true);
+        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean();
+        PortBinder breaksOnDemand = address -> {
+            if (broken.get()) {
+                throw new IOException("Too many open files");
+            }
+            return binder.bind(address);
+        };
+        try {
+            AsyncPortlock custom = AsyncPortlock.builder().scheduler(mine).binder(breaksOnDemand).build();
+            holdForeign();
+            // Callbacks attached while the futures are pending run on whichever thread completes them.
+            CompletableFuture<String> timedOut = custom.acquire(key, ms(300))
+                    .handle((h, e) -> Thread.currentThread().getName() + " " + e);
+            CompletableFuture<String> failed = custom.acquire(key)
+                    .handle((h, e) -> Thread.currentThread().getName() + " " + e);
+            CompletableFuture<String> timedOutFirst = timedOut.thenApply(s -> {
+                broken.set(true); // the next attempt, on the scheduler thread, fails for good
+                return s;
+            });
+            String t = get(timedOutFirst);
+            String f = get(failed);
+            assertTrue(t.startsWith("k3portlock-async-completion-") && t.contains("PortlockTimeoutException"), t);
+            assertTrue(f.startsWith("k3portlock-async-completion-") && f.contains("Too many open files"), f);
+        } finally {
+            mine.shutdown();
+            assertTrue(mine.awaitTermination(30, TimeUnit.SECONDS));
+        }
     }
 
     @Test

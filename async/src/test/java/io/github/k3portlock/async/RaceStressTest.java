@@ -139,10 +139,17 @@ class RaceStressTest {
                             if (inside.get(k).incrementAndGet() != 1) {
                                 overlaps.incrementAndGet();
                             }
-                            inside.get(k).decrementAndGet();
-                            if (r.nextBoolean()) {
-                                releasers.execute(h::release); // from another thread
+                            // A critical section of real length (0-200 us), so that a second
+                            // holder would be caught inside; left just before the release.
+                            ThreadLocalRandom here = ThreadLocalRandom.current();
+                            LockSupport.parkNanos(here.nextLong(200_000));
+                            if (here.nextBoolean()) {
+                                releasers.execute(() -> { // from another thread
+                                    inside.get(k).decrementAndGet();
+                                    h.release();
+                                });
                             } else {
+                                inside.get(k).decrementAndGet();
                                 h.release();
                                 h.release(); // double release: no effect
                             }
@@ -207,6 +214,8 @@ class RaceStressTest {
         assertTrue(acquired.sum() > 0 && cancelled.sum() > 0 && orTimeouts.sum() + portlockTimeouts.sum() > 0,
                 "the races actually happened");
         assertTrue(togglerHolds.get() > 0, "the foreign holder took the lock now and then");
+        assertTrue(locks.grantsRefused.sum() > 0,
+                "some grants raced a completion elsewhere (the race this test is for happened)");
         assertEquals(binder.opened.get(), binder.closed.get());
         assertTrue(fdsAfter <= fdsBefore, "socket fds before " + fdsBefore + ", after " + fdsAfter);
     }

@@ -136,7 +136,7 @@ class RetrySchedulerTest {
     }
 
     @Test
-    void jitterShortensEachDelayByAtMostAFifthButNeverBelowFirstDelay() {
+    void jitterShortensDelaysBelowTheCapAndLengthensDelaysAtTheCapByAtMostAFifth() {
         double[] r = {0.999_999};
         AsyncPortlock locks = locks().jitter(() -> r[0]).build();
         CompletableFuture<LockHandle> f = locks.acquire(key);
@@ -150,9 +150,12 @@ class RetrySchedulerTest {
             verifyNoMoreInteractions(scheduler);
             clearInvocations(scheduler);
             long d = delay.getValue();
-            long floor = Math.max(MS, (long) (cap * MS * 0.8));
-            assertTrue(d >= floor && d <= cap * MS,
-                    "delay " + d + " ns within [" + floor + ", " + cap * MS + "] for r=" + r[0]);
+            // Below sleepTime: [max(firstDelay, 0.8 d), d]. At sleepTime: [sleepTime, 1.2 sleepTime],
+            // so that once backed off a key is never tried more than once per sleepTime.
+            long floor = cap < 10 ? Math.max(MS, (long) (cap * MS * 0.8)) : cap * MS;
+            long ceiling = cap < 10 ? cap * MS : (long) (cap * MS * 1.2);
+            assertTrue(d >= floor && d <= ceiling,
+                    "delay " + d + " ns within [" + floor + ", " + ceiling + "] for r=" + r[0]);
             r[0] = ThreadLocalRandom.current().nextDouble();
             at += d;
             advanceTo(at);
@@ -162,6 +165,27 @@ class RetrySchedulerTest {
         f.cancel(false);
         verify(scheduled).cancel(false);
         verifyNoMoreInteractions(scheduler);
+    }
+
+    @Test
+    void theBackoffBoundsHoldAtTheExtremesOfTheJitterAndTheFailureCount() {
+        double[] r = {0.0};
+        AsyncPortlock locks = locks().jitter(() -> r[0]).build();
+        assertEquals(1 * MS, locks.backoffNanos(1));
+        assertEquals(8 * MS, locks.backoffNanos(4));
+        assertEquals(10 * MS, locks.backoffNanos(5));
+        assertEquals(10 * MS, locks.backoffNanos(64));
+        r[0] = 0.999_999_999;
+        assertEquals(1 * MS, locks.backoffNanos(1), "never below firstDelay");
+        assertEquals(6_400_001L, locks.backoffNanos(4), 1, "8 ms shortened by a fifth");
+        assertEquals(12 * MS, locks.backoffNanos(5), 1, "10 ms lengthened by a fifth");
+        assertEquals(12 * MS, locks.backoffNanos(Integer.MAX_VALUE), 1, "a huge exponent is capped");
+        AsyncPortlock atCap = AsyncPortlock.builder().firstDelay(ms(10)).sleepTime(ms(10))
+                .jitter(() -> 0.5).build();
+        assertEquals(11 * MS, atCap.backoffNanos(1), "firstDelay = sleepTime: every delay is at the cap");
+        AsyncPortlock century = AsyncPortlock.builder().firstDelay(Duration.ofDays(36500))
+                .sleepTime(Duration.ofDays(36500)).jitter(() -> 0.999_999).build();
+        assertTrue(century.backoffNanos(1) > Duration.ofDays(36500).toNanos(), "no overflow");
     }
 
     @Test
@@ -213,6 +237,50 @@ class RetrySchedulerTest {
         assertEquals(List.of(0L, 1 * MS, 3 * MS, 4 * MS), attemptOffsets());
         h.release();
         verifyNoMoreInteractions(scheduler);
+    }
+
+    @Test
+    void aDeadlineAttemptRunLateByTheSchedulerStillTakesAFreeLock() throws Exception {
+        AsyncPortlock locks = locks().build();
+        CompletableFuture<LockHandle> f = locks.acquire(key, ms(1));
+        acquireVerified();
+        Runnable atDeadline = scheduledWith(1 * MS);
+        holder.release();
+        advanceTo(9 * MS); // the scheduler runs the attempt meant for the deadline 8 ms late
+        atDeadline.run();
+        LockHandle h = TestSupport.get(f);
+        assertTrue(h.isValid(), "the attempt was for the deadline; only the scheduler was late");
+        h.release();
+        verifyNoMoreInteractions(scheduler);
+    }
+
+    /** Regression (review 2a, originally ReviewLateTest): a hand-over checks deadlines itself. */
+    @Test
+    void aHandOverAfterAWaitersDeadlineFailsItWithATimeoutEvenIfItsTimerIsLate() throws Exception {
+        holder.release();
+        AsyncPortlock locks = locks().build();
+        LockHandle h = locks.acquire(key).getNow(null);
+        assertTrue(h != null && h.isValid(), "free: taken at once");
+        CompletableFuture<LockHandle> expired = locks.acquire(key, ms(5));
+        CompletableFuture<LockHandle> patient = locks.acquire(key);
+        verify(scheduler, org.mockito.Mockito.times(3)).isShutdown();
+        Runnable deadlineTimer = scheduledWith(5 * MS); // held here: only the deadline is due
+        advanceTo(50 * MS); // the timer due at 5 ms has not run yet: a loaded box
+        h.release();
+
+        PortlockTimeoutException e = assertInstanceOf(PortlockTimeoutException.class,
+                TestSupport.failure(expired));
+        assertEquals(key, e.key());
+        assertEquals(ms(50), e.waited());
+        LockHandle next = patient.getNow(null);
+        assertTrue(next != null && next.isValid(), "the lock went on to the next live waiter");
+        assertFalse(h.isValid());
+        verify(scheduled).cancel(false); // nobody left waiting: the deadline timer is cancelled
+        deadlineTimer.run(); // stale: does nothing
+        next.release();
+        assertTrue(isFree(ports));
+        assertEquals(1, binder.attempts.get(), "hand-overs need no attempt");
+        verifyNoMoreInteractions(scheduler, scheduled);
     }
 
     @Test

@@ -201,4 +201,38 @@ class WithLockTest {
         assertEquals(-1, s.indexOf("(("), "no two sections overlapped: " + s);
         assertEquals(all.length, s.chars().filter(c -> c == ')').count());
     }
+
+    /**
+     * Regression (review 2b): the result is cancelled after the lock reached withLock's callback
+     * but before the action was called (a test seam runs right in that window, and a manual
+     * executor decides when the callback runs). The cancellation's hook releases the lock and
+     * hands it on; the action must then not be called at all.
+     */
+    @Test
+    void aCancellationJustBeforeTheActionStartsMeansTheActionNeverRuns() throws Exception {
+        ManualExecutor manual = new ManualExecutor();
+        AtomicReference<LockHandle> heldInWindow = new AtomicReference<>();
+        AsyncPortlock racy = AsyncPortlock.builder().binder(binder).completionExecutor(manual)
+                .beforeAction(result -> {
+                    assertTrue(result.cancel(false), "the caller cancels first");
+                })
+                .build();
+        AtomicBoolean ran = new AtomicBoolean();
+        CompletableFuture<String> r = racy.withLock(key, Duration.ofSeconds(10), h -> {
+            ran.set(true);
+            heldInWindow.set(h);
+            return CompletableFuture.completedFuture("ran");
+        });
+        CompletableFuture<LockHandle> next = racy.acquire(key, Duration.ofSeconds(10));
+        assertFalse(r.isDone());
+        assertFalse(next.isDone(), "queued behind withLock's handle");
+        manual.runAll(); // delivers to withLock (cancelled in the window), then hands on to next
+        assertTrue(r.isCancelled());
+        assertFalse(ran.get(), "the action ran after the cancellation released the lock: "
+                + heldInWindow.get());
+        LockHandle n = next.getNow(null);
+        assertTrue(n != null && n.isValid(), "the lock went on to the next waiter");
+        n.release();
+        assertTrue(isFree(ports));
+    }
 }
