@@ -35,6 +35,13 @@ public final class Quorum {
      * quorum is reached or can no longer be reached. On a miss, every port bound by this attempt
      * is closed before returning.
      *
+     * <p>With {@link PortBinder#DEFAULT} the channels are opened here, which allows one saving the
+     * seam cannot express: a channel whose bind met "address already in use" is still open, so
+     * the next port reuses it instead of closing it and opening another. A miss (two ports in
+     * use) then opens one socket instead of two, about a quarter cheaper (8.9 to 6.8 µs,
+     * MissBench in the bench module). The hot path allocates nothing but the handle and its
+     * socket array (PortHandle computes its port list on demand from the mask).
+     *
      * @param target the key's ports
      * @param binder how to bind a port
      * @return the held ports, or {@code null} when the lock is held by someone else
@@ -42,11 +49,7 @@ public final class Quorum {
      *     "address already in use"; nothing stays bound
      */
     public static PortHandle tryAcquire(LockPorts target, PortBinder binder) {
-        if (binder == PortBinder.DEFAULT) {
-            return tryAcquireChannels(target);
-        }
-        // The hot path allocates nothing but the handle and its socket array: no boxed ports, no
-        // port list (PortHandle computes it on demand from heldMask).
+        boolean ownChannels = binder == PortBinder.DEFAULT;
         List<InetSocketAddress> addresses = target.socketAddresses();
         int count = addresses.size();
         int quorum = target.quorum();
@@ -55,96 +58,44 @@ public final class Quorum {
         int heldMask = 0;
         int bound = 0;
         int missed = 0;
-        for (int i = 0; i < count; i++) {
-            InetSocketAddress address = addresses.get(i);
-            Closeable socket;
-            try {
-                socket = binder.bind(address);
-            } catch (IOException e) {
-                if (isAddressInUse(e)) {
-                    if (++missed > allowedMisses) {
-                        closeAll(held, bound, null);
-                        return null;
-                    }
-                    continue;
-                }
-                PortlockException failure = bindFailure(target, address, e);
-                closeAll(held, bound, failure);
-                throw failure;
-            } catch (RuntimeException | Error e) {
-                closeAll(held, bound, e);
-                throw e;
-            }
-            held[bound++] = socket;
-            heldMask |= 1 << i;
-            if (bound == quorum) {
-                RELEASES.get(); // pairs with publishRelease(): see RELEASES
-                return new PortHandle(target, held, heldMask);
-            }
-        }
-        throw new AssertionError("unreachable: quorum " + quorum + " of " + count);
-    }
-
-    /**
-     * {@link #tryAcquire} with {@link PortBinder#DEFAULT}'s channels, and one saving the seam
-     * cannot express: a channel whose bind met "address already in use" is still open and unbound,
-     * so the next port reuses it instead of closing it and opening another. A miss (two ports in
-     * use) then opens one socket instead of two, which cuts its cost by about a quarter
-     * (8.9 to 6.8 µs, MissBench in the bench module); a take with a stranger on the first port
-     * saves as much.
-     */
-    private static PortHandle tryAcquireChannels(LockPorts target) {
-        List<InetSocketAddress> addresses = target.socketAddresses();
-        int count = addresses.size();
-        int quorum = target.quorum();
-        int allowedMisses = count - quorum;
-        Closeable[] held = new Closeable[quorum];
-        int heldMask = 0;
-        int bound = 0;
-        int missed = 0;
-        ServerSocketChannel spare = null; // open, unbound as far as we know, none of ours
+        ServerSocketChannel spare = null; // open, not held; closed by the finally unless bound
         PortHandle handle = null;
         Throwable failure = null;
         try {
             for (int i = 0; i < count; i++) {
                 InetSocketAddress address = addresses.get(i);
                 boolean reused = spare != null;
-                ServerSocketChannel ch;
-                if (reused) {
-                    ch = spare;
-                    spare = null;
-                } else {
-                    try {
-                        ch = PortBinder.open(address);
-                    } catch (IOException e) {
-                        throw bindFailure(target, address, e);
-                    }
-                }
+                Closeable socket;
                 try {
-                    ch.bind(address, 1);
+                    if (ownChannels) {
+                        ServerSocketChannel ch = reused ? spare : PortBinder.open(address);
+                        spare = ch;
+                        ch.bind(address, 1);
+                        spare = null;
+                        socket = ch;
+                    } else {
+                        socket = binder.bind(address);
+                    }
                 } catch (IOException e) {
                     if (isAddressInUse(e)) {
-                        spare = ch;
                         if (++missed > allowedMisses) {
                             return null;
                         }
-                        continue;
+                        continue; // an own channel stays as the spare for the next port
                     }
-                    close(ch, e);
                     if (reused) {
                         // Guard against the listen race: "in use" can come from listen(2), not
                         // bind(2), when another SO_REUSEADDR socket bound the same port at the
-                        // same time and listened first. The channel is then bound after all, and
+                        // same time and listened first. The spare is then bound after all, and
                         // binding it again fails with EINVAL. Retry the port on a fresh channel.
+                        close(spare, e);
+                        spare = null;
                         i--;
                         continue;
                     }
                     throw bindFailure(target, address, e);
-                } catch (RuntimeException | Error e) {
-                    close(ch, e);
-                    throw e;
                 }
-                held[bound++] = ch;
+                held[bound++] = socket;
                 heldMask |= 1 << i;
                 if (bound == quorum) {
                     RELEASES.get(); // pairs with publishRelease(): see RELEASES
