@@ -227,9 +227,9 @@ public final class AsyncPortlock {
      * @throws IllegalArgumentException if {@code key} is empty
      */
     public CompletableFuture<LockHandle> acquire(String key) {
-        LockPorts target = scheme.ports(key);
+        checkKey(key);
         CompletableFuture<LockHandle> future = new CompletableFuture<>();
-        start(target, -1, future);
+        start(key, -1, future);
         return future;
     }
 
@@ -248,10 +248,10 @@ public final class AsyncPortlock {
      * @throws IllegalArgumentException if {@code key} is empty or {@code timeout} negative
      */
     public CompletableFuture<LockHandle> acquire(String key, Duration timeout) {
-        LockPorts target = scheme.ports(key);
+        checkKey(key);
         long timeoutNanos = timeoutNanos(key, timeout);
         CompletableFuture<LockHandle> future = new CompletableFuture<>();
-        start(target, timeoutNanos, future);
+        start(key, timeoutNanos, future);
         return future;
     }
 
@@ -281,7 +281,7 @@ public final class AsyncPortlock {
      */
     public <T> CompletableFuture<T> withLock(String key, Duration timeout,
             Function<? super LockHandle, ? extends CompletionStage<T>> action) {
-        LockPorts target = scheme.ports(key);
+        checkKey(key);
         long timeoutNanos = timeoutNanos(key, timeout);
         Objects.requireNonNull(action, "action");
         CompletableFuture<T> result = new CompletableFuture<>();
@@ -335,7 +335,7 @@ public final class AsyncPortlock {
                 handle.release();
             }
         });
-        start(target, timeoutNanos, acquired);
+        start(key, timeoutNanos, acquired);
         return result;
     }
 
@@ -346,18 +346,29 @@ public final class AsyncPortlock {
                 + ", waiting=" + pending.get() + "}";
     }
 
-    private void start(LockPorts target, long timeoutNanos, CompletableFuture<LockHandle> future) {
+    /**
+     * Rejects a null or empty key at once. The key is hashed to its ports only when its poller is
+     * created, not on every call: waiters of a key already polled cost no hashing.
+     */
+    private static void checkKey(String key) {
+        Objects.requireNonNull(key, "lock key must not be null");
+        if (key.isEmpty()) {
+            throw new IllegalArgumentException("lock key must not be empty");
+        }
+    }
+
+    private void start(String key, long timeoutNanos, CompletableFuture<LockHandle> future) {
         long now = now();
         boolean timed = timeoutNanos >= 0;
         Waiter w = new Waiter(future, now, timed, timed ? now + timeoutNanos : 0);
         if (scheduler.isShutdown()) {
             w.state = Waiter.State.DONE;
-            completer.fail(w, schedulerShutDown(target));
+            completer.fail(w, schedulerShutDown(scheme.ports(key)));
             return;
         }
         KeyPoller poller;
         do {
-            poller = pollers.computeIfAbsent(target.key(), k -> new KeyPoller(this, target));
+            poller = pollers.computeIfAbsent(key, k -> new KeyPoller(this, scheme.ports(k)));
         } while (!poller.start(w));
         KeyPoller p = poller;
         // Registered after start(): nobody else can complete this future before we return it.
