@@ -9,6 +9,7 @@ import java.time.Duration;
 public class PortlockTimeoutException extends PortlockException {
     private static final long serialVersionUID = 1L;
 
+    /** How long the caller waited. */
     private final Duration waited;
 
     /**
