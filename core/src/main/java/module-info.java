@@ -5,6 +5,8 @@
  * binder seam) is exported to the async module alone.
  */
 module io.github.k3portlock {
+    requires jdk.jfr; // flight-recorder events (part of the JDK)
+
     exports io.github.k3portlock;
     exports io.github.k3portlock.internal to io.github.k3portlock.async;
 }
