@@ -3,6 +3,12 @@
  * ZooKeeper through Apache Curator, interoperable with Curator's {@code InterProcessMutex}.
  *
  * <p>Exports only {@code io.github.k3portlock.zookeeper}.
+ *
+ * <p>ZooKeeper's jars split packages ({@code org.apache.zookeeper.server.*}) between
+ * {@code zookeeper} and {@code zookeeper-jute}, so they cannot both be automatic modules: run
+ * Curator, ZooKeeper and this module on the class path (the usual way), where this descriptor is
+ * ignored. {@code zookeeper-jute} (which holds {@code Stat}) is read from the class path; the
+ * build compiles with {@code --add-reads io.github.k3portlock.zookeeper=ALL-UNNAMED}.
  */
 module io.github.k3portlock.zookeeper {
     requires transitive io.github.k3portlock.async;
@@ -10,7 +16,6 @@ module io.github.k3portlock.zookeeper {
     requires transitive curator.framework;
     requires curator.client;
     requires zookeeper;
-    requires zookeeper.jute;
 
     exports io.github.k3portlock.zookeeper;
 }
