@@ -26,8 +26,9 @@ public interface LockHandle extends AutoCloseable {
 
     /**
      * Returns the ports this handle has bound (a quorum of the key's ports), in ascending order.
+     * Handles of backends that hold no ports (the ZooKeeper backend) return an empty list.
      *
-     * @return an unmodifiable list of ports
+     * @return an unmodifiable list of ports; empty for a backend without ports
      */
     List<Integer> ports();
 

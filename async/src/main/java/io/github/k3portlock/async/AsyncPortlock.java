@@ -133,7 +133,7 @@ import java.util.function.LongSupplier;
  * is not released by garbage collection; release it. The lock's own limits (advisory, one network
  * namespace, false contention between keys) are those of {@link Portlock}.
  */
-public final class AsyncPortlock {
+public final class AsyncPortlock implements AsyncLocks {
     /** The default first retry delay: 1 millisecond. */
     public static final Duration DEFAULT_FIRST_DELAY = Duration.ofMillis(1);
     /** The default cap of the retry delay: 10 milliseconds, the Python original's sleep time. */
@@ -226,6 +226,7 @@ public final class AsyncPortlock {
      * @throws NullPointerException if {@code key} is null
      * @throws IllegalArgumentException if {@code key} is empty
      */
+    @Override
     public CompletableFuture<LockHandle> acquire(String key) {
         checkKey(key);
         CompletableFuture<LockHandle> future = new CompletableFuture<>();
@@ -247,6 +248,7 @@ public final class AsyncPortlock {
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if {@code key} is empty or {@code timeout} negative
      */
+    @Override
     public CompletableFuture<LockHandle> acquire(String key, Duration timeout) {
         checkKey(key);
         long timeoutNanos = timeoutNanos(key, timeout);
@@ -279,6 +281,7 @@ public final class AsyncPortlock {
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if {@code key} is empty or {@code timeout} negative
      */
+    @Override
     public <T> CompletableFuture<T> withLock(String key, Duration timeout,
             Function<? super LockHandle, ? extends CompletionStage<T>> action) {
         checkKey(key);

@@ -82,4 +82,20 @@ class ExamplesTest {
         // The holder keeps the lock for 1000 ms after saying HELD; we cannot have got it much earlier.
         assertTrue(Long.parseLong(waited.group(1)) >= 500, "acquired too early: " + text);
     }
+
+    @Test
+    void twoBackendsRunsTheSameCodeOnThePortLockAndOnZooKeeper() throws Exception {
+        String key = "ex-" + UUID.randomUUID();
+        List<String> lines = output(out -> TwoBackends.run(out, null, key));
+        int n = key.length();
+        assertEquals(List.of(
+                "port lock: work done under " + n + "-char key",
+                "port lock: waiting while held: true",
+                "port lock: next holder valid: true",
+                "ZooKeeper: in-process test server",
+                "zookeeper: work done under " + n + "-char key",
+                "zookeeper: waiting while held: true",
+                "zookeeper: next holder valid: true",
+                "zookeeper fencing token > 0: true"), lines);
+    }
 }
