@@ -30,7 +30,7 @@ class ZooKeeperClusterTest {
                     holderClient.getZookeeperClient().getZooKeeper());
             assertNotNull(holderServer);
             String others = cluster.getInstances().stream().filter(s -> !s.equals(holderServer))
-                    .map(InstanceSpec::getConnectString).collect(Collectors.joining(","));
+                    .map(s -> "127.0.0.1:" + s.getPort()).collect(Collectors.joining(","));
             CuratorFramework waiterClient = ZkTestSupport.client(others, 6000);
             try {
                 String key = "cluster-" + UUID.randomUUID();
