@@ -50,9 +50,10 @@ import java.util.function.Function;
  * the future completes exceptionally with {@link PortlockTimeoutException} (carrying the key and the
  * time waited) right then, not later (unless the scheduler itself runs late). While the lock is held
  * through this instance, no attempt is needed: the future just fails at its deadline unless the lock
- * was handed to it first. The sleep time never stretches the timeout. When many waiters of one key have deadlines less than {@code firstDelay}
- * apart, the earliest one's attempt serves them all, so that a burst of waiters does not cause a
- * burst of attempts. A zero timeout means one attempt, made only if nobody in this JVM holds or
+ * was handed to it first, and the timeout's message then says that a handle of this instance holds
+ * the key and when it was acquired. The sleep time never stretches the timeout. When many
+ * waiters of one key have deadlines less than {@code firstDelay} apart, the earliest one's attempt
+ * serves them all, so that a burst of waiters does not cause a burst of attempts. A zero timeout means one attempt, made only if nobody in this JVM holds or
  * waits for the key through this instance (otherwise the lock is not available to it and it fails
  * at once). {@link CompletableFuture#orTimeout orTimeout} works as well; it just completes the
  * future with a {@link java.util.concurrent.TimeoutException} instead.

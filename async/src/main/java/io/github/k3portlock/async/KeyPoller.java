@@ -460,7 +460,7 @@ final class KeyPoller {
             owner.watch.track(to, handle);
             RuntimeException refused = owner.completer.dispatch(() -> {
                 if (!owner.watch.claim(to, handle)) {
-                    return; // too late: the watchdog took the handle back (executor shut down)
+                    return; // too late: the shutdown watch took the handle back
                 }
                 // Guard against the race with a completion elsewhere (cancel, orTimeout): a handle
                 // the future did not take is released at once (and passed on).
@@ -473,7 +473,7 @@ final class KeyPoller {
                 return;
             }
             if (!owner.watch.claim(to, handle)) {
-                return; // the watchdog took it back meanwhile
+                return; // the shutdown watch took it back meanwhile
             }
             if (!h.revoke()) {
                 return; // the future was completed elsewhere and its hook released the handle
