@@ -141,6 +141,18 @@ class AsyncPortlockTest {
     }
 
     @Test
+    void thePublicBuilderShowsOnlyWhatUsersSet() {
+        java.util.Set<String> shown = new java.util.TreeSet<>();
+        for (java.lang.reflect.Method m : AsyncPortlock.Builder.class.getDeclaredMethods()) {
+            if (java.lang.reflect.Modifier.isPublic(m.getModifiers())) {
+                shown.add(m.getName());
+            }
+        }
+        assertEquals(java.util.Set.of("build", "completionExecutor", "firstDelay", "scheduler",
+                "scheme", "sleepTime"), shown);
+    }
+
+    @Test
     void cancelStopsTheWaitAndLeavesNothingBehind() {
         holdForeign();
         CompletableFuture<LockHandle> f = locks.acquire(key);
