@@ -25,22 +25,22 @@ final class KeyPoller {
     /**
      * The key as seen from this JVM through this instance. Possible transitions:
      * <pre>
-     *            attempt fails,                     attempt succeeds
-     *            waiter queued    +---------+       (first live waiter)
-     *   IDLE -------------------&gt; | POLLING | ---------------------------+
-     *    |  \                     +---------+                            |
-     *    |   \                     |   ^  | attempt fails (backoff)      v
-     *    |    \                    |   +--+                          +------+ release hands over
-     *    |     `--- attempt succeeds ---------------------------------&gt;| HELD |---+ to the next
-     *    |                         |                                 +------+&lt;--+ waiter
-     *    |                         | no live waiter left,               |
-     *    |                         | or the scheduler refused           | release, nobody
-     *    | nothing to do           v                                    | waiting: back to
-     *    +---------------------&gt; RETIRED &lt;------------ IDLE &lt;-----------+ IDLE, then retired
+     *              attempt fails, waiter queued
+     *      +---------------------------------------------------+
+     *      |                                                    v
+     *    IDLE ---attempt succeeds---&gt; HELD &lt;---attempt succeeds--- POLLING ---+
+     *    |  ^                         |  |                          |    ^    | attempt fails
+     *    |  +--release, nobody waits--+  +--release hands over--+   |    +----+ (backoff)
+     *    |                               ^  to the next waiter  |   |
+     *    |                               +----------------------+   |
+     *    | nothing to do                       no live waiter left, |
+     *    |                                     or scheduler refused |
+     *    +------------------------------&gt; RETIRED &lt;-----------------+
      * </pre>
      * <ul>
      *   <li><b>IDLE</b>: no handle out, no attempt pending. A new poller starts here and makes an
-     *       attempt at once for its first waiter.</li>
+     *       attempt at once for its first waiter. A release that finds nobody waiting passes
+     *       through IDLE and retires the poller under the same lock.</li>
      *   <li><b>POLLING</b>: waiters, no handle out. One timer per key makes one attempt per
      *       backoff interval on behalf of all waiters (and one at each waiter's deadline); a
      *       success is granted to the first waiter in FIFO order.</li>
