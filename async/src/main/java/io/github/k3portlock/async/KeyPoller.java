@@ -22,6 +22,26 @@ import java.util.concurrent.locks.ReentrantLock;
  * non-blocking system calls.
  */
 final class KeyPoller {
+    /** The phases of a poller; see {@link #phase} for the transitions. */
+    enum Phase {
+        IDLE, POLLING, HELD, RETIRED;
+
+        boolean canMoveTo(Phase next) {
+            return switch (this) {
+                case IDLE -> next != IDLE;
+                case POLLING -> next == POLLING || next == HELD || next == RETIRED;
+                case HELD -> next == HELD || next == IDLE;
+                case RETIRED -> false;
+            };
+        }
+    }
+
+    private final AsyncPortlock owner;
+    final LockPorts target;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    // Guarded by lock.
+    private final WaiterQueue queue;
     /**
      * The key as seen from this JVM through this instance. Possible transitions:
      * <pre>
@@ -51,27 +71,8 @@ final class KeyPoller {
      *   <li><b>RETIRED</b>: final; removed from the instance's map, so the next {@code acquire}
      *       makes a new poller.</li>
      * </ul>
-     * Changed only by {@link #moveTo}, which rejects any other transition.
+     * Guarded by the lock; changed only by {@link #moveTo}, which rejects any other transition.
      */
-    enum Phase {
-        IDLE, POLLING, HELD, RETIRED;
-
-        boolean canMoveTo(Phase next) {
-            return switch (this) {
-                case IDLE -> next != IDLE;
-                case POLLING -> next == POLLING || next == HELD || next == RETIRED;
-                case HELD -> next == HELD || next == IDLE;
-                case RETIRED -> false;
-            };
-        }
-    }
-
-    private final AsyncPortlock owner;
-    final LockPorts target;
-    private final ReentrantLock lock = new ReentrantLock();
-
-    // Guarded by lock.
-    private final WaiterQueue queue;
     private Phase phase = Phase.IDLE;
     /** When the handle out (HELD) was granted, for timeout messages. */
     private Instant heldSince;

@@ -15,17 +15,7 @@ final class Waiter {
         return c != 0 ? c : Long.compare(a.seq, b.seq);
     };
 
-    /**
-     * Where a waiter is. Possible transitions (each through the method named on the arrow):
-     * <pre>
-     *   NEW --enqueued()--&gt; WAITING --granted()--&gt; GRANTED --done()--&gt; DONE
-     *    |                    |                                         ^
-     *    |                    +-------------------done()----------------+
-     *    +--granted()--&gt; GRANTED                                        |
-     *    +--------------------------------------done()------------------+
-     * </pre>
-     * {@code DONE} is final. A waiter is in its poller's queue exactly while {@code WAITING}.
-     */
+    /** Where a waiter is; see {@link #state} for the transitions. */
     enum State {
         /** Created, not yet in a queue. */
         NEW,
@@ -42,6 +32,23 @@ final class Waiter {
     final boolean timed;
     final long deadline;
     long seq;
+    /**
+     * Where a waiter is. Possible transitions, each only through the method named on the arrow
+     * (which throws {@link IllegalStateException} from any other state):
+     * <pre>
+     *      NEW ---enqueued()---&gt; WAITING
+     *       |  \                  /  |
+     *       |  granted()   granted() |
+     *       |     \           /      |
+     *       |      v         v       |
+     *       |       GRANTED          |
+     *       |          |             |
+     *       | done()   | done()      | done()
+     *       |          v             |
+     *       +-------&gt; DONE &lt;---------+
+     * </pre>
+     * {@code DONE} is final. A waiter is in its poller's queue exactly while {@code WAITING}.
+     */
     private State state = State.NEW;
     private AsyncHandle handle;
 

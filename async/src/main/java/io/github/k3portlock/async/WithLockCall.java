@@ -15,15 +15,7 @@ import java.util.function.Function;
  * @param <T> the result type
  */
 final class WithLockCall<T> {
-    /**
-     * Whether the action was called. Possible transitions:
-     * <pre>
-     *   PENDING --(lock delivered, action called)------------&gt; RUNNING
-     *   PENDING --(result completed before the action ran)---&gt; CANCELLED
-     * </pre>
-     * Exactly one of the two wins (a compare-and-set), so the action never starts after the
-     * result's hook has released the lock.
-     */
+    /** Whether the action was called; see {@link #state} for the transitions. */
     enum State { PENDING, RUNNING, CANCELLED }
 
     /** The acquisition to start; completed with the handle. */
@@ -35,6 +27,15 @@ final class WithLockCall<T> {
     private final Function<? super LockHandle, ? extends CompletionStage<T>> action;
     private final Consumer<CompletableFuture<?>> beforeAction;
     private final AtomicReference<LockHandle> held = new AtomicReference<>();
+    /**
+     * Whether the action was called. Possible transitions:
+     * <pre>
+     *   PENDING --(lock delivered, action called)------------&gt; RUNNING
+     *   PENDING --(result completed before the action ran)---&gt; CANCELLED
+     * </pre>
+     * Exactly one of the two wins (a compare-and-set), so the action never starts after the
+     * result's hook has released the lock.
+     */
     private final AtomicReference<State> state = new AtomicReference<>(State.PENDING);
 
     WithLockCall(String key, Function<? super LockHandle, ? extends CompletionStage<T>> action,
