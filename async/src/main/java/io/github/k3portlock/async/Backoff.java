@@ -24,8 +24,8 @@ record Backoff(long firstDelayNanos, long sleepNanos) {
 
     Backoff {
         if (firstDelayNanos <= 0 || sleepNanos < firstDelayNanos) {
-            throw new IllegalArgumentException(
-                    "need 0 < firstDelay <= sleepTime, got " + firstDelayNanos + " and " + sleepNanos);
+            throw new IllegalArgumentException("need 0 < firstDelay <= sleepTime, got "
+                    + firstDelayNanos + " and " + sleepNanos);
         }
     }
 

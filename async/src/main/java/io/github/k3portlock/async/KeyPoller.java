@@ -270,7 +270,8 @@ final class KeyPoller {
                 boolean deadlineDue = first != null && first.deadline - now <= 0;
                 // Deadlines less than firstDelay after the previous deadline attempt share it.
                 boolean deadlineAttemptDue = deadlineDue && (!deadlineAttempted
-                        || first.deadline - lastDeadlineAttemptAt >= owner.backoff.firstDelayNanos());
+                        || first.deadline - lastDeadlineAttemptAt
+                                >= owner.backoff.firstDelayNanos());
                 if (pollDue || deadlineAttemptDue) {
                     if (deadlineDue) {
                         deadlineAttempted = true;
@@ -479,7 +480,8 @@ final class KeyPoller {
             if (!h.revoke()) {
                 return; // the future was completed elsewhere and its hook released the handle
             }
-            w.future.completeExceptionally(Failures.completionRejected(target, owner.completer, refused));
+            w.future.completeExceptionally(
+                    Failures.completionRejected(target, owner.completer, refused));
             Outcome next = new Outcome();
             lock.lock();
             try {

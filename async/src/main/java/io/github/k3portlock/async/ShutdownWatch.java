@@ -17,9 +17,9 @@ import java.util.function.Supplier;
  *
  * <p>A dropped attempt would leave its waiters waiting for ever; a dropped delivery would leave the
  * lock held by nobody. While waiters are queued on a user scheduler, or grants are on their way
- * through a user {@link ExecutorService}, a check runs every {@code period} on the JDK's own delayer
- * (a daemon thread shared with {@code orTimeout}): it fails the waiters of a shut-down scheduler,
- * and takes back the handles a shut-down executor will never deliver.
+ * through a user {@link ExecutorService}, a check runs every {@code period} on the JDK's own
+ * delayer (a daemon thread shared with {@code orTimeout}): it fails the waiters of a shut-down
+ * scheduler, and takes back the handles a shut-down executor will never deliver.
  */
 final class ShutdownWatch {
     /** A user scheduler, or {@code null} for the shared one (never shut down). */
