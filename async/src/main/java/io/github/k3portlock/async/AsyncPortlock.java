@@ -1,14 +1,11 @@
 package io.github.k3portlock.async;
 
 import io.github.k3portlock.LockHandle;
-import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.Portlock;
 import io.github.k3portlock.PortlockException;
 import io.github.k3portlock.PortlockTimeoutException;
-import io.github.k3portlock.internal.PortBinder;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -16,16 +13,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Consumer;
-import java.util.function.DoubleSupplier;
 import java.util.function.Function;
-import java.util.function.LongSupplier;
+
 
 /**
  * Acquires k3portlock's cross-process lock without blocking: {@link #acquire(String, Duration)}
@@ -59,9 +50,10 @@ import java.util.function.LongSupplier;
  * the future completes exceptionally with {@link PortlockTimeoutException} (carrying the key and the
  * time waited) right then, not later (unless the scheduler itself runs late). While the lock is held
  * through this instance, no attempt is needed: the future just fails at its deadline unless the lock
- * was handed to it first. The sleep time never stretches the timeout. When many waiters of one key have deadlines less than {@code firstDelay}
- * apart, the earliest one's attempt serves them all, so that a burst of waiters does not cause a
- * burst of attempts. A zero timeout means one attempt, made only if nobody in this JVM holds or
+ * was handed to it first, and the timeout's message then says that a handle of this instance holds
+ * the key and when it was acquired. The sleep time never stretches the timeout. When many
+ * waiters of one key have deadlines less than {@code firstDelay} apart, the earliest one's attempt
+ * serves them all, so that a burst of waiters does not cause a burst of attempts. A zero timeout means one attempt, made only if nobody in this JVM holds or
  * waits for the key through this instance (otherwise the lock is not available to it and it fails
  * at once). {@link CompletableFuture#orTimeout orTimeout} works as well; it just completes the
  * future with a {@link java.util.concurrent.TimeoutException} instead.
@@ -139,58 +131,31 @@ public final class AsyncPortlock implements AsyncLocks {
     /** The default cap of the retry delay: 10 milliseconds, the Python original's sleep time. */
     public static final Duration DEFAULT_SLEEP_TIME = Portlock.DEFAULT_SLEEP_TIME;
 
-    /**
-     * Each backoff delay below the cap is shortened, and each delay at the cap lengthened, by up to
-     * this fraction, at random.
-     */
-    static final double JITTER = 0.2;
-    /** withLock states: waiting for the lock; the action was called; the result completed first. */
-    private static final int PENDING = 0;
-    private static final int RUNNING = 1;
-    private static final int CANCELLED = 2;
     /** Timeouts beyond this (about 73 years) mean no timeout; keeps nanoTime arithmetic safe. */
     private static final long MAX_TIMEOUT_NANOS = Long.MAX_VALUE / 4;
 
     final ScheduledExecutorService scheduler;
-    private final boolean sharedScheduler;
     final Completer completer;
-    /** A user completion executor that can report being shut down; else {@code null}. */
-    private final ExecutorService watchedCompletion;
-    /**
-     * Grants handed to {@link #watchedCompletion} and not yet run: whoever removes an entry (the
-     * delivery task, or the watchdog after a shutdown) decides what becomes of the handle.
-     */
-    private final ConcurrentHashMap<Waiter, AsyncHandle> undelivered = new ConcurrentHashMap<>();
-    final long firstDelayNanos;
-    final long sleepNanos;
+    final Backoff backoff;
+    final Tuning tuning;
+    final ShutdownWatch watch;
     private final PortScheme scheme;
-    final PortBinder binder;
-    private final LongSupplier clock;
-    private final DoubleSupplier jitter;
-    private final long shutdownCheckNanos;
-    private final Consumer<CompletableFuture<?>> beforeAction;
 
     private final ConcurrentHashMap<String, KeyPoller> pollers = new ConcurrentHashMap<>();
     private final AtomicInteger pending = new AtomicInteger();
-    private final AtomicBoolean watchdogArmed = new AtomicBoolean();
     /** Handles granted to a waiter whose future was completed elsewhere first; for tests. */
     final LongAdder grantsRefused = new LongAdder();
 
-    private AsyncPortlock(Builder b) {
-        this.sharedScheduler = b.scheduler == null;
-        this.scheduler = sharedScheduler ? Defaults.scheduler() : b.scheduler;
+    private AsyncPortlock(Builder b, Tuning tuning) {
+        this.scheduler = b.scheduler == null ? Defaults.scheduler() : b.scheduler;
         this.completer = new Completer(
                 b.completionExecutor == null ? Defaults.completion() : b.completionExecutor);
-        this.watchedCompletion = b.completionExecutor instanceof ExecutorService
-                ? (ExecutorService) b.completionExecutor : null;
-        this.firstDelayNanos = b.firstDelay.toNanos();
-        this.sleepNanos = b.sleepTime.toNanos();
+        this.backoff = new Backoff(b.firstDelay.toNanos(), b.sleepTime.toNanos());
         this.scheme = b.scheme;
-        this.binder = b.binder;
-        this.clock = b.clock;
-        this.jitter = b.jitter;
-        this.shutdownCheckNanos = b.shutdownCheck.toNanos();
-        this.beforeAction = b.beforeAction;
+        this.tuning = tuning;
+        this.watch = new ShutdownWatch(b.scheduler,
+                b.completionExecutor instanceof ExecutorService es ? es : null,
+                tuning.shutdownCheck().toNanos(), pollers::values, pending::get);
     }
 
     /**
@@ -287,65 +252,16 @@ public final class AsyncPortlock implements AsyncLocks {
         checkKey(key);
         long timeoutNanos = timeoutNanos(key, timeout);
         Objects.requireNonNull(action, "action");
-        CompletableFuture<T> result = new CompletableFuture<>();
-        CompletableFuture<LockHandle> acquired = new CompletableFuture<>();
-        AtomicReference<LockHandle> held = new AtomicReference<>();
-        // PENDING -> RUNNING (the action is called) or PENDING -> CANCELLED (the result was
-        // completed first): exactly one wins, so the action never starts after the result's hook
-        // released the lock.
-        AtomicInteger state = new AtomicInteger(PENDING);
-        acquired.whenComplete((handle, failure) -> {
-            if (failure != null) {
-                result.completeExceptionally(failure);
-                return;
-            }
-            held.set(handle);
-            beforeAction.accept(result);
-            if (!state.compareAndSet(PENDING, RUNNING)) {
-                handle.release(); // the result was completed first: its hook may have missed it
-                return;
-            }
-            CompletionStage<T> stage;
-            try {
-                stage = action.apply(handle);
-                if (stage == null) {
-                    throw new NullPointerException(
-                            "action returned null instead of a CompletionStage for lock '" + key + "'");
-                }
-            } catch (Throwable t) {
-                handle.release();
-                result.completeExceptionally(t);
-                return;
-            }
-            stage.whenComplete((value, error) -> {
-                // Release first: a dependent of the result may take the same lock and wait for it.
-                handle.release();
-                if (error != null) {
-                    result.completeExceptionally(error);
-                } else {
-                    result.complete(value);
-                }
-            });
-        });
-        result.whenComplete((value, failure) -> {
-            // The result was completed (by us after releasing, or by the caller): stop a pending
-            // acquisition and release a lock already taken. Both are no-ops if already done.
-            // If the action runs already (RUNNING), it goes on without the lock, as documented.
-            state.compareAndSet(PENDING, CANCELLED);
-            acquired.cancel(false);
-            LockHandle handle = held.get();
-            if (handle != null) {
-                handle.release();
-            }
-        });
-        start(key, timeoutNanos, acquired);
-        return result;
+        WithLockCall<T> call = new WithLockCall<>(key, action, tuning.beforeAction());
+        start(key, timeoutNanos, call.acquired);
+        return call.result;
     }
 
     @Override
     public String toString() {
-        return "AsyncPortlock{" + scheme + ", firstDelay=" + Duration.ofNanos(firstDelayNanos)
-                + ", sleepTime=" + Duration.ofNanos(sleepNanos) + ", keys=" + pollers.size()
+        return "AsyncPortlock{" + scheme + ", firstDelay="
+                + Duration.ofNanos(backoff.firstDelayNanos())
+                + ", sleepTime=" + Duration.ofNanos(backoff.sleepNanos()) + ", keys=" + pollers.size()
                 + ", waiting=" + pending.get() + "}";
     }
 
@@ -365,8 +281,8 @@ public final class AsyncPortlock implements AsyncLocks {
         boolean timed = timeoutNanos >= 0;
         Waiter w = new Waiter(future, now, timed, timed ? now + timeoutNanos : 0);
         if (scheduler.isShutdown()) {
-            w.state = Waiter.State.DONE;
-            completer.fail(w, schedulerShutDown(scheme.ports(key)));
+            w.done();
+            completer.fail(w, Failures.schedulerShutDown(scheme.ports(key), scheduler));
             return;
         }
         KeyPoller poller;
@@ -393,36 +309,21 @@ public final class AsyncPortlock implements AsyncLocks {
     }
 
     long now() {
-        return clock.getAsLong();
+        return tuning.clock().getAsLong();
     }
 
-    /**
-     * The delay after the {@code failures}-th failed attempt of a polling session: firstDelay
-     * doubled per failure. Below sleepTime, minus up to {@link #JITTER} of it, at least
-     * firstDelay; capped at sleepTime, plus up to {@link #JITTER} of it, so that a backed-off key
-     * is never tried more often than once per sleepTime (a century plus 20% still fits a long).
-     */
+    /** The delay after the {@code failures}-th failed attempt, with a fresh jitter. */
     long backoffNanos(int failures) {
-        int k = failures - 1;
-        double r = Math.min(Math.max(jitter.getAsDouble(), 0.0), 1.0);
-        if (k >= 62 || firstDelayNanos > (sleepNanos >> k) || firstDelayNanos << k >= sleepNanos) {
-            return sleepNanos + (long) (sleepNanos * JITTER * r);
-        }
-        long d = firstDelayNanos << k;
-        long jittered = d - (long) (d * JITTER * r);
-        return Math.max(firstDelayNanos, Math.min(d, jittered));
+        return backoff.delayNanos(failures, tuning.jitter().getAsDouble());
     }
 
     void retire(KeyPoller poller) {
         pollers.remove(poller.target.key(), poller);
     }
 
-    void pendingAdded() {
-        pending.incrementAndGet();
-    }
-
-    void pendingRemoved() {
-        pending.decrementAndGet();
+    /** The counter of waiters queued in this instance, shared by its pollers. */
+    AtomicInteger pending() {
+        return pending;
     }
 
     /** Number of waiters queued in this instance, for tests. */
@@ -433,93 +334,6 @@ public final class AsyncPortlock implements AsyncLocks {
     /** Number of keys with a poller (waiters or a handle out), for tests. */
     int activeKeys() {
         return pollers.size();
-    }
-
-    /** Notes that {@code h} was handed to the completion executor for {@code w}. */
-    void trackDelivery(Waiter w, AsyncHandle h) {
-        if (watchedCompletion != null) {
-            undelivered.put(w, h);
-        }
-    }
-
-    /**
-     * Claims the delivery of {@code h} to {@code w}: {@code true} if the caller decides what
-     * becomes of the handle, {@code false} if the watchdog took it back already.
-     */
-    boolean claimDelivery(Waiter w, AsyncHandle h) {
-        return watchedCompletion == null || undelivered.remove(w, h);
-    }
-
-    private boolean needsWatch() {
-        return (!sharedScheduler && pending.get() > 0)
-                || (watchedCompletion != null && !undelivered.isEmpty());
-    }
-
-    /**
-     * A user's scheduler may be shut down with {@code shutdownNow()}, which drops our pending
-     * attempts without running them: nothing would ever fail those waiters. Likewise a user's
-     * completion executor shut down with {@code shutdownNow()} drops the tasks that deliver
-     * handles: the lock would stay held by nobody. While waiters are queued on a user scheduler or
-     * grants are on their way through a user {@link ExecutorService}, check every
-     * {@code shutdownCheck} on the JDK's own delayer (a daemon thread shared with
-     * {@code orTimeout}).
-     */
-    void armWatchdog() {
-        if (shutdownCheckNanos <= 0 || !needsWatch()) {
-            return;
-        }
-        if (watchdogArmed.compareAndSet(false, true)) {
-            try {
-                CompletableFuture.delayedExecutor(shutdownCheckNanos, TimeUnit.NANOSECONDS)
-                        .execute(this::checkShutdown);
-            } catch (RuntimeException e) {
-                watchdogArmed.set(false);
-            }
-        }
-    }
-
-    private void checkShutdown() {
-        if (!sharedScheduler && scheduler.isShutdown()) {
-            for (KeyPoller p : pollers.values()) {
-                p.failAll(schedulerShutDown(p.target));
-            }
-        }
-        if (watchedCompletion != null && watchedCompletion.isShutdown()) {
-            for (Map.Entry<Waiter, AsyncHandle> e : undelivered.entrySet()) {
-                Waiter w = e.getKey();
-                AsyncHandle h = e.getValue();
-                if (undelivered.remove(w, h)) {
-                    KeyPoller p = h.poller();
-                    p.undeliverable(w, h, completionShutDown(p.target));
-                }
-            }
-        }
-        watchdogArmed.set(false);
-        // Guard against a race with work added after the check: it saw the flag still set.
-        armWatchdog();
-    }
-
-    private PortlockException schedulerShutDown(LockPorts target) {
-        return new PortlockException(target.key(), -1, "cannot wait for lock '" + target.key()
-                + "' (" + target + "): the scheduler " + scheduler + " is shut down", null);
-    }
-
-    PortlockException schedulerRejected(LockPorts target, RuntimeException cause) {
-        return new PortlockException(target.key(), -1, "cannot wait for lock '" + target.key()
-                + "' (" + target + "): the scheduler " + scheduler
-                + " refused the next attempt (is it shut down?)", cause);
-    }
-
-    PortlockException completionRejected(LockPorts target, RuntimeException cause) {
-        return new PortlockException(target.key(), -1, "took lock '" + target.key() + "' ("
-                + target + ") but the completion executor " + completer
-                + " refused to complete the future; the lock was passed on", cause);
-    }
-
-    private PortlockException completionShutDown(LockPorts target) {
-        return new PortlockException(target.key(), -1, "took lock '" + target.key() + "' ("
-                + target + ") but the completion executor " + completer
-                + " was shut down without completing the future; the lock was passed on", null);
     }
 
     private static final class DefaultInstance {
@@ -535,11 +349,6 @@ public final class AsyncPortlock implements AsyncLocks {
         private Duration firstDelay = DEFAULT_FIRST_DELAY;
         private Duration sleepTime = DEFAULT_SLEEP_TIME;
         private PortScheme scheme = PortScheme.DEFAULT;
-        private PortBinder binder = PortBinder.DEFAULT;
-        private LongSupplier clock = System::nanoTime;
-        private DoubleSupplier jitter = () -> ThreadLocalRandom.current().nextDouble();
-        private Duration shutdownCheck = Duration.ofSeconds(1);
-        private Consumer<CompletableFuture<?>> beforeAction = result -> { };
 
         private Builder() {
         }
@@ -637,43 +446,6 @@ public final class AsyncPortlock implements AsyncLocks {
             return this;
         }
 
-        /** Test seam: how ports are bound. */
-        Builder binder(PortBinder binder) {
-            this.binder = Objects.requireNonNull(binder, "binder");
-            return this;
-        }
-
-        /** Test seam: the time source, in nanoseconds like {@link System#nanoTime()}. */
-        Builder clock(LongSupplier clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
-            return this;
-        }
-
-        /** Test seam: the jitter source, values in {@code [0, 1)}. */
-        Builder jitter(DoubleSupplier jitter) {
-            this.jitter = Objects.requireNonNull(jitter, "jitter");
-            return this;
-        }
-
-        /** Test seam: how often a user scheduler is checked for shutdown; zero disables. */
-        Builder shutdownCheck(Duration period) {
-            Objects.requireNonNull(period, "period");
-            if (period.isNegative()) {
-                throw new IllegalArgumentException("shutdown check period must not be negative");
-            }
-            this.shutdownCheck = period;
-            return this;
-        }
-
-        /**
-         * Test seam: runs in {@code withLock} after the lock was delivered and before the action
-         * is called, with the returned future (so that a test can complete it right there).
-         */
-        Builder beforeAction(Consumer<CompletableFuture<?>> hook) {
-            this.beforeAction = Objects.requireNonNull(hook, "hook");
-            return this;
-        }
-
         /**
          * Builds the instance.
          *
@@ -681,9 +453,15 @@ public final class AsyncPortlock implements AsyncLocks {
          * @throws IllegalStateException if the first delay exceeds the sleep time
          */
         public AsyncPortlock build() {
+            return build(Tuning.DEFAULT);
+        }
+
+        /** Builds the instance with test knobs: a fake binder, clock, jitter or hooks. */
+        AsyncPortlock build(Tuning tuning) {
+            Objects.requireNonNull(tuning, "tuning");
             requireState(firstDelay.compareTo(sleepTime) <= 0,
                     "firstDelay " + firstDelay + " must not exceed sleepTime " + sleepTime);
-            return new AsyncPortlock(this);
+            return new AsyncPortlock(this, tuning);
         }
 
         private static Duration checkDelay(String name, Duration d) {

@@ -82,11 +82,11 @@ final class Completer {
                 FRAME.remove(); // no trace left in the caller's (pooled) threads
             }
         }
-        if (first instanceof RuntimeException) {
-            throw (RuntimeException) first;
+        if (first instanceof RuntimeException e) {
+            throw e;
         }
-        if (first instanceof Error) {
-            throw (Error) first;
+        if (first instanceof Error e) {
+            throw e;
         }
     }
 

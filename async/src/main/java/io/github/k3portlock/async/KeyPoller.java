@@ -6,11 +6,9 @@ import io.github.k3portlock.PortlockTimeoutException;
 import io.github.k3portlock.internal.PortHandle;
 import io.github.k3portlock.internal.Quorum;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.TreeSet;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -18,33 +16,66 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The waiters of one key in one {@link AsyncPortlock}, and the single poller they share.
  *
- * <p>States of the key, as seen from this JVM through this instance:
- * <ul>
- *   <li><b>idle</b>: no live waiter and no handle out. The poller is retired (removed from the
- *       instance's map); the next {@code acquire} makes a new one and attempts at once.</li>
- *   <li><b>polling</b>: live waiters, no handle out. One timer per key makes one attempt per
- *       backoff interval on behalf of all waiters (and one at each waiter's deadline); a success is
- *       granted to the first waiter in FIFO order.</li>
- *   <li><b>held</b>: a handle from this poller is out. No attempts are made (they would fail on
- *       our own sockets); the timer only serves deadlines. The release of that handle passes the
- *       still-bound ports to the next live waiter in a new handle, or closes them if none.</li>
- * </ul>
- *
  * <p>All mutable state is guarded by {@link #lock}. Nothing outside this package runs under that
  * lock: completions (user callbacks) are collected in an {@link Outcome} and carried out after
  * unlocking, on the completion executor. Binding ports does happen under the lock; it is a few
  * non-blocking system calls.
  */
 final class KeyPoller {
+    /** The phases of a poller; see {@link #phase} for the transitions. */
+    enum Phase {
+        IDLE, POLLING, HELD, RETIRED;
+
+        boolean canMoveTo(Phase next) {
+            return switch (this) {
+                case IDLE -> next != IDLE;
+                case POLLING -> next == POLLING || next == HELD || next == RETIRED;
+                case HELD -> next == HELD || next == IDLE;
+                case RETIRED -> false;
+            };
+        }
+    }
+
     private final AsyncPortlock owner;
     final LockPorts target;
     private final ReentrantLock lock = new ReentrantLock();
 
     // Guarded by lock.
-    private final LinkedHashSet<Waiter> queue = new LinkedHashSet<>();
-    private final TreeSet<Waiter> byDeadline = new TreeSet<>(Waiter.BY_DEADLINE);
-    private boolean held;
-    private boolean retired;
+    private final WaiterQueue queue;
+    /**
+     * The key as seen from this JVM through this instance. Possible transitions:
+     * <pre>
+     *              attempt fails, waiter queued
+     *      +---------------------------------------------------+
+     *      |                                                    v
+     *    IDLE ---attempt succeeds---&gt; HELD &lt;---attempt succeeds--- POLLING ---+
+     *    |  ^                         |  |                          |    ^    | attempt fails
+     *    |  +--release, nobody waits--+  +--release hands over--+   |    +----+ (backoff)
+     *    |                               ^  to the next waiter  |   |
+     *    |                               +----------------------+   |
+     *    | nothing to do                       no live waiter left, |
+     *    |                                     or scheduler refused |
+     *    +------------------------------&gt; RETIRED &lt;-----------------+
+     * </pre>
+     * <ul>
+     *   <li><b>IDLE</b>: no handle out, no attempt pending. A new poller starts here and makes an
+     *       attempt at once for its first waiter. A release that finds nobody waiting passes
+     *       through IDLE and retires the poller under the same lock.</li>
+     *   <li><b>POLLING</b>: waiters, no handle out. One timer per key makes one attempt per
+     *       backoff interval on behalf of all waiters (and one at each waiter's deadline); a
+     *       success is granted to the first waiter in FIFO order.</li>
+     *   <li><b>HELD</b>: a handle from this poller is out. No attempts are made (they would fail
+     *       on our own sockets); the timer only serves deadlines. The release of that handle
+     *       passes the still-bound ports to the next live waiter in a new handle, or closes them
+     *       if none.</li>
+     *   <li><b>RETIRED</b>: final; removed from the instance's map, so the next {@code acquire}
+     *       makes a new poller.</li>
+     * </ul>
+     * Guarded by the lock; changed only by {@link #moveTo}, which rejects any other transition.
+     */
+    private Phase phase = Phase.IDLE;
+    /** When the handle out (HELD) was granted, for timeout messages. */
+    private Instant heldSince;
     private ScheduledFuture<?> timer;
     private long timerAt;
     private long timerGen;
@@ -53,11 +84,19 @@ final class KeyPoller {
     private long nextPollAt;
     private boolean deadlineAttempted;
     private long lastDeadlineAttemptAt;
-    private long seq;
 
     KeyPoller(AsyncPortlock owner, LockPorts target) {
         this.owner = owner;
         this.target = target;
+        this.queue = new WaiterQueue(owner.pending());
+    }
+
+    private void moveTo(Phase next) {
+        if (!phase.canMoveTo(next)) {
+            throw new IllegalStateException("illegal poller transition " + phase + " -> " + next
+                    + " for lock '" + target.key() + "'");
+        }
+        phase = next;
     }
 
     /** What to do once the lock is released: complete futures, deliver a grant. */
@@ -69,7 +108,7 @@ final class KeyPoller {
         boolean enqueued;
 
         void fail(Waiter w, Throwable failure) {
-            w.state = Waiter.State.DONE;
+            w.done();
             failed.add(w);
             failures.add(failure);
         }
@@ -84,38 +123,41 @@ final class KeyPoller {
         Outcome out = new Outcome();
         lock.lock();
         try {
-            if (retired) {
+            if (phase == Phase.RETIRED) {
                 return false;
             }
             long now = owner.now();
-            if (held || hasLiveWaiterLocked()) {
+            if (phase == Phase.HELD || queue.hasLive()) {
                 // Someone in this JVM holds or waits for the key: share the poller, keep FIFO.
                 if (w.timed && w.deadline - now <= 0) {
                     out.fail(w, timeout(w, now));
                 } else {
-                    enqueueLocked(w, out);
+                    queue.add(w);
+                    out.enqueued = true;
                     scheduleLocked(now, out);
                 }
             } else {
                 PortHandle ph;
                 try {
-                    ph = Quorum.tryAcquire(target, owner.binder);
+                    ph = Quorum.tryAcquire(target, owner.tuning.binder());
                 } catch (Throwable e) {
                     ph = null;
-                    out.fail(w, failure(e));
+                    out.fail(w, Failures.unexpected(target, e));
                 }
                 if (ph != null) {
                     grantLocked(w, ph, out);
-                } else if (w.state == Waiter.State.DONE) {
+                } else if (w.state() == Waiter.State.DONE) {
                     scheduleLocked(now, out); // retires: nobody waits
                 } else if (w.timed && w.deadline - now <= 0) {
                     out.fail(w, timeout(w, now));
                     scheduleLocked(now, out);
                 } else {
+                    moveTo(Phase.POLLING);
                     failures = 1;
                     nextPollAt = now + owner.backoffNanos(failures);
                     deadlineAttempted = false;
-                    enqueueLocked(w, out);
+                    queue.add(w);
+                    out.enqueued = true;
                     scheduleLocked(now, out);
                 }
             }
@@ -132,27 +174,26 @@ final class KeyPoller {
         Outcome out = new Outcome();
         lock.lock();
         try {
-            switch (w.state) {
-                case WAITING:
+            switch (w.state()) {
+                case WAITING -> {
                     // Completed elsewhere (cancel, orTimeout, completeExceptionally): leave the
                     // queue so that the lock is never handed to it, and stop polling if it was the
                     // last one.
-                    dropLocked(w);
-                    w.state = Waiter.State.DONE;
-                    if (!hasLiveWaiterLocked()) {
+                    queue.remove(w);
+                    w.done();
+                    if (!queue.hasLive()) {
                         scheduleLocked(owner.now(), out);
                     }
-                    break;
-                case GRANTED:
-                    w.state = Waiter.State.DONE;
-                    if (value != w.handle) {
+                }
+                case GRANTED -> {
+                    w.done();
+                    if (value != w.handle()) {
                         // Guard against the race with a completion elsewhere: the future did not
                         // take our handle, so nobody else can ever release it.
-                        toRelease = w.handle;
+                        toRelease = w.handle();
                     }
-                    break;
-                default:
-                    break;
+                }
+                default -> { }
             }
         } finally {
             lock.unlock();
@@ -200,6 +241,9 @@ final class KeyPoller {
         Outcome out = new Outcome();
         lock.lock();
         try {
+            if (phase == Phase.RETIRED) {
+                return; // retired while the watch iterated: nobody left to fail
+            }
             failAllLocked(failure, out);
             scheduleLocked(owner.now(), out);
         } finally {
@@ -212,7 +256,7 @@ final class KeyPoller {
         Outcome out = new Outcome();
         lock.lock();
         try {
-            if (gen != timerGen || retired) {
+            if (gen != timerGen || phase == Phase.RETIRED) {
                 return; // cancelled, but the cancellation lost the race with the run
             }
             timer = null;
@@ -220,13 +264,14 @@ final class KeyPoller {
             // The instant this run was meant for: a late scheduler does not expire the waiters
             // whose deadline this attempt serves.
             long meantFor = now - timerAt > 0 ? timerAt : now;
-            if (!held && hasLiveWaiterLocked()) {
+            if (phase == Phase.POLLING && queue.hasLive()) {
                 boolean pollDue = now - nextPollAt >= 0;
-                Waiter first = firstLiveTimedLocked();
+                Waiter first = queue.firstLiveTimed();
                 boolean deadlineDue = first != null && first.deadline - now <= 0;
                 // Deadlines less than firstDelay after the previous deadline attempt share it.
                 boolean deadlineAttemptDue = deadlineDue && (!deadlineAttempted
-                        || first.deadline - lastDeadlineAttemptAt >= owner.firstDelayNanos);
+                        || first.deadline - lastDeadlineAttemptAt
+                                >= owner.backoff.firstDelayNanos());
                 if (pollDue || deadlineAttemptDue) {
                     if (deadlineDue) {
                         deadlineAttempted = true;
@@ -250,15 +295,15 @@ final class KeyPoller {
     private void attemptLocked(long expiredBefore, long now, Outcome out) {
         PortHandle ph;
         try {
-            ph = Quorum.tryAcquire(target, owner.binder);
+            ph = Quorum.tryAcquire(target, owner.tuning.binder());
         } catch (Throwable e) {
             // A permanent failure (address not local, out of file descriptors): it would fail the
             // same way for every waiter, so fail them all now rather than at their deadlines.
-            failAllLocked(failure(e), out);
+            failAllLocked(Failures.unexpected(target, e), out);
             return;
         }
         if (ph == null) {
-            failures = Math.min(failures + 1, 64); // the exponent saturates: no overflow
+            failures = Backoff.failedAgain(failures);
             nextPollAt = now + owner.backoffNanos(failures);
             return;
         }
@@ -277,7 +322,8 @@ final class KeyPoller {
         // A late timer has not failed waiters past their deadline yet: they must not get it.
         Waiter w = takeNextLocked(now, now, out);
         if (w == null) {
-            held = false;
+            moveTo(Phase.IDLE);
+            heldSince = null;
             ports.release();
         } else {
             grantLocked(w, ports, out);
@@ -287,9 +333,9 @@ final class KeyPoller {
 
     private void grantLocked(Waiter w, PortHandle ports, Outcome out) {
         AsyncHandle h = new AsyncHandle(this, ports);
-        w.state = Waiter.State.GRANTED;
-        w.handle = h;
-        held = true;
+        w.granted(h);
+        moveTo(Phase.HELD);
+        heldSince = Instant.now();
         out.grantee = w;
         out.granted = h;
     }
@@ -301,16 +347,10 @@ final class KeyPoller {
      * is never handed to a waiter after its deadline.
      */
     private Waiter takeNextLocked(long expiredBefore, long now, Outcome out) {
-        Iterator<Waiter> it = queue.iterator();
-        while (it.hasNext()) {
-            Waiter w = it.next();
-            it.remove();
-            if (w.timed) {
-                byDeadline.remove(w);
-            }
-            owner.pendingRemoved();
+        Waiter w;
+        while ((w = queue.pollFirst()) != null) {
             if (w.future.isDone()) {
-                w.state = Waiter.State.DONE; // its hook has not run yet; it will find nothing to do
+                w.done(); // its hook has not run yet; it will find nothing to do
             } else if (w.timed && w.deadline - expiredBefore < 0) {
                 out.fail(w, timeout(w, now));
             } else {
@@ -320,46 +360,11 @@ final class KeyPoller {
         return null;
     }
 
-    /** Drops done waiters from the head of the queue; tells whether a live one remains. */
-    private boolean hasLiveWaiterLocked() {
-        Iterator<Waiter> it = queue.iterator();
-        while (it.hasNext()) {
-            Waiter w = it.next();
-            if (!w.future.isDone()) {
-                return true;
-            }
-            it.remove();
-            if (w.timed) {
-                byDeadline.remove(w);
-            }
-            owner.pendingRemoved();
-            w.state = Waiter.State.DONE;
-        }
-        return false;
-    }
-
-    /** Drops done waiters from the head of the deadline order; returns the first live one. */
-    private Waiter firstLiveTimedLocked() {
-        while (!byDeadline.isEmpty()) {
-            Waiter w = byDeadline.first();
-            if (!w.future.isDone()) {
-                return w;
-            }
-            dropLocked(w);
-            w.state = Waiter.State.DONE;
-        }
-        return null;
-    }
-
     private void expireLocked(long now, Outcome out) {
-        while (!byDeadline.isEmpty()) {
-            Waiter w = byDeadline.first();
-            if (w.deadline - now > 0) {
-                return;
-            }
-            dropLocked(w);
+        Waiter w;
+        while ((w = queue.pollExpired(now)) != null) {
             if (w.future.isDone()) {
-                w.state = Waiter.State.DONE;
+                w.done();
             } else {
                 out.fail(w, timeout(w, now));
             }
@@ -367,37 +372,14 @@ final class KeyPoller {
     }
 
     private void failAllLocked(PortlockException failure, Outcome out) {
-        for (Waiter w : queue) {
-            owner.pendingRemoved();
+        for (Waiter w : queue.clear()) {
             if (w.future.isDone()) {
-                w.state = Waiter.State.DONE;
+                w.done();
             } else {
                 out.fail(w, failure);
             }
         }
-        queue.clear();
-        byDeadline.clear();
         cancelTimerLocked();
-    }
-
-    private void enqueueLocked(Waiter w, Outcome out) {
-        w.seq = ++seq;
-        w.state = Waiter.State.WAITING;
-        queue.add(w);
-        if (w.timed) {
-            byDeadline.add(w);
-        }
-        owner.pendingAdded();
-        out.enqueued = true;
-    }
-
-    private void dropLocked(Waiter w) {
-        if (queue.remove(w)) {
-            if (w.timed) {
-                byDeadline.remove(w);
-            }
-            owner.pendingRemoved();
-        }
     }
 
     /**
@@ -407,25 +389,20 @@ final class KeyPoller {
      * nothing is left to do.
      */
     private void scheduleLocked(long now, Outcome out) {
-        if (!hasLiveWaiterLocked()) {
+        if (!queue.hasLive()) {
             cancelTimerLocked();
-            if (!held) {
+            if (phase != Phase.HELD) {
                 retireLocked();
             }
             return;
         }
-        Waiter first = firstLiveTimedLocked();
-        boolean due = false;
-        long at = 0;
-        if (!held) {
-            at = nextPollAt;
-            due = true;
-        }
-        if (first != null && (!due || first.deadline - at < 0)) {
-            at = first.deadline;
-            due = true;
-        }
-        if (!due) {
+        Waiter first = queue.firstLiveTimed();
+        long at;
+        if (phase != Phase.HELD) {
+            at = first == null ? nextPollAt : Backoff.nextAttemptAt(nextPollAt, first.deadline);
+        } else if (first != null) {
+            at = first.deadline; // held: only deadlines are due
+        } else {
             cancelTimerLocked(); // held, nobody has a deadline: the release hands over
             return;
         }
@@ -441,8 +418,8 @@ final class KeyPoller {
         } catch (RuntimeException rejected) {
             // The scheduler is shut down (or refuses work): nobody would ever retry.
             timer = null;
-            failAllLocked(owner.schedulerRejected(target, rejected), out);
-            if (!held) {
+            failAllLocked(Failures.schedulerRejected(target, owner.scheduler, rejected), out);
+            if (phase != Phase.HELD) {
                 retireLocked();
             }
         }
@@ -457,8 +434,8 @@ final class KeyPoller {
     }
 
     private void retireLocked() {
-        if (!retired) {
-            retired = true;
+        if (phase != Phase.RETIRED) {
+            moveTo(Phase.RETIRED);
             cancelTimerLocked();
             owner.retire(this);
         }
@@ -472,7 +449,7 @@ final class KeyPoller {
      */
     private void finish(Outcome out) {
         if (out.enqueued) {
-            owner.armWatchdog();
+            owner.watch.arm();
         }
         for (int i = 0; i < out.failed.size(); i++) {
             owner.completer.fail(out.failed.get(i), out.failures.get(i));
@@ -482,10 +459,10 @@ final class KeyPoller {
         while (w != null) {
             Waiter to = w;
             AsyncHandle handle = h;
-            owner.trackDelivery(to, handle);
+            owner.watch.track(to, handle);
             RuntimeException refused = owner.completer.dispatch(() -> {
-                if (!owner.claimDelivery(to, handle)) {
-                    return; // too late: the watchdog took the handle back (executor shut down)
+                if (!owner.watch.claim(to, handle)) {
+                    return; // too late: the shutdown watch took the handle back
                 }
                 // Guard against the race with a completion elsewhere (cancel, orTimeout): a handle
                 // the future did not take is released at once (and passed on).
@@ -494,16 +471,17 @@ final class KeyPoller {
                 }
             });
             if (refused == null) {
-                owner.armWatchdog();
+                owner.watch.arm();
                 return;
             }
-            if (!owner.claimDelivery(to, handle)) {
-                return; // the watchdog took it back meanwhile
+            if (!owner.watch.claim(to, handle)) {
+                return; // the shutdown watch took it back meanwhile
             }
             if (!h.revoke()) {
                 return; // the future was completed elsewhere and its hook released the handle
             }
-            w.future.completeExceptionally(owner.completionRejected(target, refused));
+            w.future.completeExceptionally(
+                    Failures.completionRejected(target, owner.completer, refused));
             Outcome next = new Outcome();
             lock.lock();
             try {
@@ -519,25 +497,17 @@ final class KeyPoller {
         }
     }
 
+    /** A timeout for {@code w}; it names our own handle if one holds the key. */
     private PortlockTimeoutException timeout(Waiter w, long now) {
-        return new PortlockTimeoutException(target.key(), target.toString(),
-                Duration.ofNanos(now - w.start));
-    }
-
-    private PortlockException failure(Throwable e) {
-        if (e instanceof PortlockException) {
-            return (PortlockException) e;
-        }
-        return new PortlockException(target.key(), -1, "unexpected failure while binding lock '"
-                + target.key() + "' (" + target + "): " + e, e);
+        return Failures.timeout(target, Duration.ofNanos(now - w.start),
+                phase == Phase.HELD ? heldSince : null);
     }
 
     @Override
     public String toString() {
         lock.lock();
         try {
-            return "KeyPoller{" + target + ", waiters=" + queue.size() + (held ? ", held" : "")
-                    + (retired ? ", retired" : "") + "}";
+            return "KeyPoller{" + target + ", waiters=" + queue.size() + ", " + phase + "}";
         } finally {
             lock.unlock();
         }

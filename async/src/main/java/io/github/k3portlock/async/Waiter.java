@@ -15,6 +15,7 @@ final class Waiter {
         return c != 0 ? c : Long.compare(a.seq, b.seq);
     };
 
+    /** Where a waiter is; see {@link #state} for the transitions. */
     enum State {
         /** Created, not yet in a queue. */
         NEW,
@@ -31,13 +32,64 @@ final class Waiter {
     final boolean timed;
     final long deadline;
     long seq;
-    State state = State.NEW;
-    AsyncHandle handle;
+    /**
+     * Where a waiter is. Possible transitions, each only through the method named on the arrow
+     * (which throws {@link IllegalStateException} from any other state):
+     * <pre>
+     *      NEW ---enqueued()---&gt; WAITING
+     *       |  \                  /  |
+     *       |  granted()   granted() |
+     *       |     \           /      |
+     *       |      v         v       |
+     *       |       GRANTED          |
+     *       |          |             |
+     *       | done()   | done()      | done()
+     *       |          v             |
+     *       +-------&gt; DONE &lt;---------+
+     * </pre>
+     * {@code DONE} is final. A waiter is in its poller's queue exactly while {@code WAITING}.
+     */
+    private State state = State.NEW;
+    private AsyncHandle handle;
 
     Waiter(CompletableFuture<LockHandle> future, long start, boolean timed, long deadline) {
         this.future = future;
         this.start = start;
         this.timed = timed;
         this.deadline = deadline;
+    }
+
+    State state() {
+        return state;
+    }
+
+    /** The handle granted to this waiter; {@code null} unless it was granted one. */
+    AsyncHandle handle() {
+        return handle;
+    }
+
+    /** NEW to WAITING: put in a queue. */
+    void enqueued() {
+        requireState(state == State.NEW, State.WAITING);
+        state = State.WAITING;
+    }
+
+    /** NEW or WAITING to GRANTED: given {@code h}, on its way to the future. */
+    void granted(AsyncHandle h) {
+        requireState(state == State.NEW || state == State.WAITING, State.GRANTED);
+        state = State.GRANTED;
+        handle = h;
+    }
+
+    /** Any state but DONE to DONE: out for good. */
+    void done() {
+        requireState(state != State.DONE, State.DONE);
+        state = State.DONE;
+    }
+
+    private void requireState(boolean legal, State to) {
+        if (!legal) {
+            throw new IllegalStateException("illegal waiter transition " + state + " -> " + to);
+        }
     }
 }

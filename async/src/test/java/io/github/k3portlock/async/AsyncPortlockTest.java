@@ -48,7 +48,8 @@ class AsyncPortlockTest {
     private final String key = key();
     private final LockPorts ports = PortScheme.DEFAULT.ports(key);
     private final CountingBinder binder = new CountingBinder(ports.basePort(), null);
-    private final AsyncPortlock locks = AsyncPortlock.builder().binder(binder).build();
+    private final AsyncPortlock locks = AsyncPortlock.builder()
+            .build(Tuning.DEFAULT.withBinder(binder));
     private final Portlock foreign = new Portlock(key);
     private long fdsBefore;
 
@@ -111,6 +112,44 @@ class AsyncPortlockTest {
                 + took / 1_000_000 + " ms");
         assertTrue(e.waited().compareTo(ms(150).plusSeconds(2)) < 0, "waited " + e.waited());
         assertTrue(e.getMessage().contains(key), e.getMessage());
+    }
+
+    @Test
+    void aTimeoutBehindAHandleOfTheSameInstanceSaysSoInItsMessage() throws Exception {
+        java.time.Instant before = java.time.Instant.now();
+        LockHandle mine = get(locks.acquire(key, ms(0)));
+        java.time.Instant after = java.time.Instant.now();
+        for (Duration timeout : List.of(ms(0), ms(100))) {
+            PortlockTimeoutException e = assertInstanceOf(PortlockTimeoutException.class,
+                    failure(locks.acquire(key, timeout)));
+            String m = e.getMessage();
+            assertEquals(key, e.key());
+            assertTrue(m.contains("timed out") && m.contains(key), m);
+            String said = "held by a handle of this AsyncPortlock, acquired at ";
+            assertTrue(m.contains(said), m);
+            String at = m.substring(m.indexOf(said) + said.length()).split("[ )]")[0];
+            java.time.Instant acquiredAt = java.time.Instant.parse(at);
+            assertFalse(acquiredAt.isBefore(before) || acquiredAt.isAfter(after),
+                    acquiredAt + " not within [" + before + ", " + after + "]");
+        }
+        mine.release();
+        // Held by an outsider, the message does not blame this instance.
+        holdForeign();
+        PortlockTimeoutException e = assertInstanceOf(PortlockTimeoutException.class,
+                failure(locks.acquire(key, ms(20))));
+        assertFalse(e.getMessage().contains("held by a handle"), e.getMessage());
+    }
+
+    @Test
+    void thePublicBuilderShowsOnlyWhatUsersSet() {
+        java.util.Set<String> shown = new java.util.TreeSet<>();
+        for (java.lang.reflect.Method m : AsyncPortlock.Builder.class.getDeclaredMethods()) {
+            if (java.lang.reflect.Modifier.isPublic(m.getModifiers())) {
+                shown.add(m.getName());
+            }
+        }
+        assertEquals(java.util.Set.of("build", "completionExecutor", "firstDelay", "scheduler",
+                "scheme", "sleepTime"), shown);
     }
 
     @Test
@@ -257,7 +296,8 @@ class AsyncPortlockTest {
             return binder.bind(address);
         };
         try {
-            AsyncPortlock custom = AsyncPortlock.builder().scheduler(mine).binder(breaksOnDemand).build();
+            AsyncPortlock custom = AsyncPortlock.builder().scheduler(mine)
+                    .build(Tuning.DEFAULT.withBinder(breaksOnDemand));
             holdForeign();
             // Callbacks attached while the futures are pending run on whichever thread completes them.
             CompletableFuture<String> timedOut = custom.acquire(key, ms(300))
@@ -328,7 +368,7 @@ class AsyncPortlockTest {
     @Test
     void aSameThreadCompletionExecutorHandsOverThousandsWithoutDeepRecursion() throws Exception {
         AsyncPortlock inline = AsyncPortlock.builder().completionExecutor(Runnable::run)
-                .binder(binder).build();
+                .build(Tuning.DEFAULT.withBinder(binder));
         LockHandle first = get(inline.acquire(key));
         int n = 5_000;
         AtomicInteger served = new AtomicInteger();
@@ -348,7 +388,7 @@ class AsyncPortlockTest {
     @Test
     void aSameThreadExecutorCallbackMayJoinAnotherAcquisition() throws Exception {
         AsyncPortlock inline = AsyncPortlock.builder().completionExecutor(Runnable::run)
-                .binder(binder).build();
+                .build(Tuning.DEFAULT.withBinder(binder));
         String other = key();
         holdForeign();
         CompletableFuture<Boolean> nested = inline.acquire(key).thenApply(h -> {
@@ -409,7 +449,7 @@ class AsyncPortlockTest {
             }
             return binder.bind(address);
         };
-        AsyncPortlock failing = AsyncPortlock.builder().binder(flaky).build();
+        AsyncPortlock failing = AsyncPortlock.builder().build(Tuning.DEFAULT.withBinder(flaky));
         List<CompletableFuture<LockHandle>> fs = List.of(failing.acquire(key, Duration.ofMinutes(5)),
                 failing.acquire(key), failing.acquire(key, Duration.ofMinutes(5)));
         for (CompletableFuture<LockHandle> f : fs) {
@@ -425,8 +465,8 @@ class AsyncPortlockTest {
     void shutdownNowOfAUserSchedulerFailsPendingAndNewAcquisitions() {
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
         scheduler.setRemoveOnCancelPolicy(true);
-        AsyncPortlock user = AsyncPortlock.builder().scheduler(scheduler).binder(binder)
-                .shutdownCheck(ms(100)).build();
+        AsyncPortlock user = AsyncPortlock.builder().scheduler(scheduler)
+                .build(Tuning.DEFAULT.withBinder(binder).withShutdownCheck(ms(100)));
         holdForeign();
         CompletableFuture<LockHandle> pending = user.acquire(key);
         CompletableFuture<LockHandle> pendingTimed = user.acquire(key, Duration.ofHours(1));
@@ -449,8 +489,9 @@ class AsyncPortlockTest {
     @Test
     void shutdownOfAUserSchedulerFailsPendingAcquisitionsAtTheirNextAttempt() {
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
-        AsyncPortlock user = AsyncPortlock.builder().scheduler(scheduler).binder(binder)
-                .shutdownCheck(Duration.ZERO).build(); // no watchdog: the refusal itself reports
+        AsyncPortlock user = AsyncPortlock.builder().scheduler(scheduler)
+                .build(Tuning.DEFAULT.withBinder(binder)
+                        .withShutdownCheck(Duration.ZERO)); // no watchdog: the refusal itself reports
         holdForeign();
         CompletableFuture<LockHandle> pending = user.acquire(key);
         await("the waiter is polling", () -> binder.attempts.get() >= 2);

@@ -102,8 +102,8 @@ class CompletionDeliveryTest {
         assertTrue(blocking.await(TestSupport.PATIENCE.toSeconds(), TimeUnit.SECONDS));
         String k = key();
         CountingBinder binder = new CountingBinder(-1, null);
-        AsyncPortlock locks = AsyncPortlock.builder().completionExecutor(executor).binder(binder)
-                .shutdownCheck(Duration.ofMillis(50)).build();
+        AsyncPortlock locks = AsyncPortlock.builder().completionExecutor(executor)
+                .build(Tuning.DEFAULT.withBinder(binder).withShutdownCheck(Duration.ofMillis(50)));
         // Free: taken at once on this thread; its delivery queues behind the blocking task.
         CompletableFuture<LockHandle> first = locks.acquire(k, Duration.ofMinutes(1));
         CompletableFuture<LockHandle> second = locks.acquire(k, Duration.ofMinutes(1)); // queued

@@ -31,7 +31,8 @@ class CrossProcessTest {
     private final String key = key();
     private final CountingBinder binder =
             new CountingBinder(PortScheme.DEFAULT.ports(key).basePort(), null);
-    private final AsyncPortlock locks = AsyncPortlock.builder().binder(binder).build();
+    private final AsyncPortlock locks = AsyncPortlock.builder()
+            .build(Tuning.DEFAULT.withBinder(binder));
     private Process child;
 
     @AfterEach

@@ -54,7 +54,7 @@ class RaceStressTest {
         ScheduledThreadPoolExecutor cancellers = new ScheduledThreadPoolExecutor(2);
         cancellers.setRemoveOnCancelPolicy(true);
         ExecutorService releasers = Executors.newFixedThreadPool(2);
-        AsyncPortlock locks = AsyncPortlock.builder().binder(binder).build();
+        AsyncPortlock locks = AsyncPortlock.builder().build(Tuning.DEFAULT.withBinder(binder));
         long fdsBefore = openFds();
 
         LongAdder acquired = new LongAdder();

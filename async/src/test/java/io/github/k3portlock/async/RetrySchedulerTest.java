@@ -83,8 +83,13 @@ class RetrySchedulerTest {
 
     private AsyncPortlock.Builder locks() {
         return AsyncPortlock.builder().scheduler(scheduler).completionExecutor(Runnable::run)
-                .firstDelay(ms(1)).sleepTime(ms(10)).binder(binder).clock(clock::get)
-                .jitter(() -> 0.0).shutdownCheck(Duration.ZERO);
+                .firstDelay(ms(1)).sleepTime(ms(10));
+    }
+
+    /** The fake binder and clock, no jitter, no shutdown watch. */
+    private Tuning tuning() {
+        return Tuning.DEFAULT.withBinder(binder).withClock(clock::get).withJitter(() -> 0.0)
+                .withShutdownCheck(Duration.ZERO);
     }
 
     /** Verifies that exactly one task was scheduled since the last check, with {@code delay}. */
@@ -106,7 +111,7 @@ class RetrySchedulerTest {
 
     @Test
     void backoffDoublesFromFirstDelayAndIsCappedAtSleepTime() throws Exception {
-        AsyncPortlock locks = locks().build();
+        AsyncPortlock locks = locks().build(tuning());
         CompletableFuture<LockHandle> f = locks.acquire(key);
         acquireVerified();
         assertEquals(1, binder.attempts.get(), "first attempt at once");
@@ -138,7 +143,7 @@ class RetrySchedulerTest {
     @Test
     void jitterShortensDelaysBelowTheCapAndLengthensDelaysAtTheCapByAtMostAFifth() {
         double[] r = {0.999_999};
-        AsyncPortlock locks = locks().jitter(() -> r[0]).build();
+        AsyncPortlock locks = locks().build(tuning().withJitter(() -> r[0]));
         CompletableFuture<LockHandle> f = locks.acquire(key);
         acquireVerified();
         long[] caps = {1, 2, 4, 8, 10, 10, 10, 10, 10, 10, 10, 10};
@@ -170,7 +175,7 @@ class RetrySchedulerTest {
     @Test
     void theBackoffBoundsHoldAtTheExtremesOfTheJitterAndTheFailureCount() {
         double[] r = {0.0};
-        AsyncPortlock locks = locks().jitter(() -> r[0]).build();
+        AsyncPortlock locks = locks().build(tuning().withJitter(() -> r[0]));
         assertEquals(1 * MS, locks.backoffNanos(1));
         assertEquals(8 * MS, locks.backoffNanos(4));
         assertEquals(10 * MS, locks.backoffNanos(5));
@@ -181,16 +186,17 @@ class RetrySchedulerTest {
         assertEquals(12 * MS, locks.backoffNanos(5), 1, "10 ms lengthened by a fifth");
         assertEquals(12 * MS, locks.backoffNanos(Integer.MAX_VALUE), 1, "a huge exponent is capped");
         AsyncPortlock atCap = AsyncPortlock.builder().firstDelay(ms(10)).sleepTime(ms(10))
-                .jitter(() -> 0.5).build();
+                .build(Tuning.DEFAULT.withJitter(() -> 0.5));
         assertEquals(11 * MS, atCap.backoffNanos(1), "firstDelay = sleepTime: every delay is at the cap");
         AsyncPortlock century = AsyncPortlock.builder().firstDelay(Duration.ofDays(36500))
-                .sleepTime(Duration.ofDays(36500)).jitter(() -> 0.999_999).build();
+                .sleepTime(Duration.ofDays(36500))
+                        .build(Tuning.DEFAULT.withJitter(() -> 0.999_999));
         assertTrue(century.backoffNanos(1) > Duration.ofDays(36500).toNanos(), "no overflow");
     }
 
     @Test
     void lastAttemptIsExactlyAtTheDeadlineAndNothingIsScheduledAfterTheTimeout() {
-        AsyncPortlock locks = locks().build();
+        AsyncPortlock locks = locks().build(tuning());
         CompletableFuture<LockHandle> f = locks.acquire(key, ms(20));
         acquireVerified();
         long at = 0;
@@ -219,7 +225,7 @@ class RetrySchedulerTest {
 
     @Test
     void anAttemptAtTheDeadlineThatFindsTheLockFreeTakesIt() throws Exception {
-        AsyncPortlock locks = locks().build();
+        AsyncPortlock locks = locks().build(tuning());
         CompletableFuture<LockHandle> f = locks.acquire(key, ms(4));
         acquireVerified();
         Runnable t1 = scheduledWith(1 * MS);
@@ -241,7 +247,7 @@ class RetrySchedulerTest {
 
     @Test
     void aDeadlineAttemptRunLateByTheSchedulerStillTakesAFreeLock() throws Exception {
-        AsyncPortlock locks = locks().build();
+        AsyncPortlock locks = locks().build(tuning());
         CompletableFuture<LockHandle> f = locks.acquire(key, ms(1));
         acquireVerified();
         Runnable atDeadline = scheduledWith(1 * MS);
@@ -258,7 +264,7 @@ class RetrySchedulerTest {
     @Test
     void aHandOverAfterAWaitersDeadlineFailsItWithATimeoutEvenIfItsTimerIsLate() throws Exception {
         holder.release();
-        AsyncPortlock locks = locks().build();
+        AsyncPortlock locks = locks().build(tuning());
         LockHandle h = locks.acquire(key).getNow(null);
         assertTrue(h != null && h.isValid(), "free: taken at once");
         CompletableFuture<LockHandle> expired = locks.acquire(key, ms(5));
@@ -285,7 +291,7 @@ class RetrySchedulerTest {
 
     @Test
     void zeroTimeoutMakesOneAttemptAndSchedulesNothing() {
-        AsyncPortlock locks = locks().build();
+        AsyncPortlock locks = locks().build(tuning());
         CompletableFuture<LockHandle> f = locks.acquire(key, Duration.ZERO);
         acquireVerified();
         PortlockTimeoutException e = assertInstanceOf(PortlockTimeoutException.class,
@@ -297,7 +303,7 @@ class RetrySchedulerTest {
 
     @Test
     void cancelCancelsThePendingAttemptAndAStaleRunDoesNothing() {
-        AsyncPortlock locks = locks().build();
+        AsyncPortlock locks = locks().build(tuning());
         CompletableFuture<LockHandle> f = locks.acquire(key, ms(100));
         acquireVerified();
         Runnable pending = scheduledWith(1 * MS);
@@ -317,7 +323,7 @@ class RetrySchedulerTest {
 
     @Test
     void completeExceptionallyStopsTheRetries() {
-        AsyncPortlock locks = locks().build();
+        AsyncPortlock locks = locks().build(tuning());
         CompletableFuture<LockHandle> f = locks.acquire(key);
         acquireVerified();
         Runnable pending = scheduledWith(1 * MS);
@@ -335,7 +341,7 @@ class RetrySchedulerTest {
 
     @Test
     void orTimeoutStopsTheRetries() {
-        AsyncPortlock locks = locks().build();
+        AsyncPortlock locks = locks().build(tuning());
         CompletableFuture<LockHandle> f = locks.acquire(key).orTimeout(50, TimeUnit.MILLISECONDS);
         acquireVerified();
         Runnable pending = scheduledWith(1 * MS);
@@ -350,7 +356,7 @@ class RetrySchedulerTest {
 
     @Test
     void waitersOfOneKeyShareOnePollerAndOneAttemptPerInterval() {
-        AsyncPortlock locks = locks().build();
+        AsyncPortlock locks = locks().build(tuning());
         List<CompletableFuture<LockHandle>> fs = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             fs.add(locks.acquire(key));
@@ -387,7 +393,7 @@ class RetrySchedulerTest {
 
     @Test
     void aWaiterWithAnEarlierDeadlineMovesTheSharedTimerForward() {
-        AsyncPortlock locks = locks().firstDelay(ms(4)).build();
+        AsyncPortlock locks = locks().firstDelay(ms(4)).build(tuning());
         CompletableFuture<LockHandle> slow = locks.acquire(key);
         acquireVerified();
         Runnable first = scheduledWith(4 * MS);
@@ -411,7 +417,7 @@ class RetrySchedulerTest {
 
     @Test
     void deadlinesCloserThanFirstDelayShareOneAttempt() {
-        AsyncPortlock locks = locks().firstDelay(ms(1)).sleepTime(ms(5)).build();
+        AsyncPortlock locks = locks().firstDelay(ms(1)).sleepTime(ms(5)).build(tuning());
         CompletableFuture<LockHandle> patient = locks.acquire(key);
         CompletableFuture<LockHandle> w11 = locks.acquire(key, ms(11));
         CompletableFuture<LockHandle> w115 = locks.acquire(key, Duration.ofNanos(11_500_000));
@@ -444,8 +450,7 @@ class RetrySchedulerTest {
     void aHandleGrantedWhileItsFutureIsCancelledIsReleasedNotLost() throws Exception {
         ManualExecutor completions = new ManualExecutor();
         AsyncPortlock locks = AsyncPortlock.builder().scheduler(scheduler)
-                .completionExecutor(completions).binder(binder).clock(clock::get)
-                .jitter(() -> 0.0).shutdownCheck(Duration.ZERO).build();
+                .completionExecutor(completions).build(tuning());
         CompletableFuture<LockHandle> f = locks.acquire(key);
         acquireVerified();
         Runnable task = scheduledWith(1 * MS);
@@ -468,8 +473,7 @@ class RetrySchedulerTest {
     void aHandleGrantedToACancelledWaiterGoesToTheNextWaiter() throws Exception {
         ManualExecutor completions = new ManualExecutor();
         AsyncPortlock locks = AsyncPortlock.builder().scheduler(scheduler)
-                .completionExecutor(completions).binder(binder).clock(clock::get)
-                .jitter(() -> 0.0).shutdownCheck(Duration.ZERO).build();
+                .completionExecutor(completions).build(tuning());
         CompletableFuture<LockHandle> first = locks.acquire(key);
         CompletableFuture<LockHandle> second = locks.acquire(key);
         verify(scheduler, org.mockito.Mockito.times(2)).isShutdown();
@@ -505,8 +509,7 @@ class RetrySchedulerTest {
             }
         }, ports.basePort(), clock::get);
         AsyncPortlock locks = AsyncPortlock.builder().scheduler(scheduler)
-                .completionExecutor(Runnable::run).binder(slowBinder).clock(clock::get)
-                .jitter(() -> 0.0).shutdownCheck(Duration.ZERO).build();
+                .completionExecutor(Runnable::run).build(tuning().withBinder(slowBinder));
         CompletableFuture<LockHandle> f = locks.acquire(key);
         acquireVerified();
         Runnable task = scheduledWith(1 * MS);
@@ -531,7 +534,7 @@ class RetrySchedulerTest {
         PortBinder emfile = address -> {
             throw new IOException("Too many open files");
         };
-        AsyncPortlock locks = locks().binder(emfile).build();
+        AsyncPortlock locks = locks().build(tuning().withBinder(emfile));
         CompletableFuture<LockHandle> f = locks.acquire(key, Duration.ofHours(1));
         acquireVerified();
         PortlockException e = assertInstanceOf(PortlockException.class, TestSupport.failure(f));
@@ -552,7 +555,7 @@ class RetrySchedulerTest {
             }
             return binder.bind(address);
         };
-        AsyncPortlock locks = locks().binder(failsLater).build();
+        AsyncPortlock locks = locks().build(tuning().withBinder(failsLater));
         CompletableFuture<LockHandle> a = locks.acquire(key, Duration.ofHours(1));
         CompletableFuture<LockHandle> b = locks.acquire(key);
         verify(scheduler, org.mockito.Mockito.times(2)).isShutdown();
@@ -575,7 +578,7 @@ class RetrySchedulerTest {
     void aSchedulerThatRefusesFailsTheWaitersWithAClearError() {
         doThrow(new RejectedExecutionException("shut down")).when(scheduler)
                 .schedule(any(Runnable.class), anyLong(), any());
-        AsyncPortlock locks = locks().build();
+        AsyncPortlock locks = locks().build(tuning());
         CompletableFuture<LockHandle> f = locks.acquire(key, Duration.ofHours(1));
         acquireVerified();
         verify(scheduler).schedule(any(Runnable.class), eq(1 * MS), eq(TimeUnit.NANOSECONDS));
@@ -592,7 +595,7 @@ class RetrySchedulerTest {
     @Test
     void aShutDownSchedulerFailsNewAcquisitionsWithoutAnAttempt() {
         when(scheduler.isShutdown()).thenReturn(true);
-        AsyncPortlock locks = locks().build();
+        AsyncPortlock locks = locks().build(tuning());
         holder.release(); // even a free lock is not taken
         CompletableFuture<LockHandle> f = locks.acquire(key);
         acquireVerified();
@@ -614,8 +617,7 @@ class RetrySchedulerTest {
             r.run();
         };
         AsyncPortlock locks = AsyncPortlock.builder().scheduler(scheduler)
-                .completionExecutor(picky).binder(binder).clock(clock::get)
-                .jitter(() -> 0.0).shutdownCheck(Duration.ZERO).build();
+                .completionExecutor(picky).build(tuning());
         CompletableFuture<LockHandle> first = locks.acquire(key);
         CompletableFuture<LockHandle> second = locks.acquire(key);
         verify(scheduler, org.mockito.Mockito.times(2)).isShutdown();
@@ -636,7 +638,7 @@ class RetrySchedulerTest {
     @Test
     void aReleaseHandsTheSamePortsToTheNextWaiterInANewHandle() throws Exception {
         holder.release();
-        AsyncPortlock locks = locks().build();
+        AsyncPortlock locks = locks().build(tuning());
         LockHandle first = TestSupport.get(locks.acquire(key));
         CompletableFuture<LockHandle> next = locks.acquire(key);
         verify(scheduler, org.mockito.Mockito.times(2)).isShutdown();
@@ -661,7 +663,7 @@ class RetrySchedulerTest {
     void deliveryIsNotRunInsideThePollersLockEvenWithASameThreadExecutor() throws Exception {
         // A callback that re-enters (acquire/cancel on the same key) must not deadlock or corrupt.
         holder.release();
-        AsyncPortlock locks = locks().build();
+        AsyncPortlock locks = locks().build(tuning());
         CompletableFuture<LockHandle> inner = new CompletableFuture<>();
         CompletableFuture<LockHandle> outer = locks.acquire(key);
         LockHandle h = TestSupport.get(outer);
@@ -681,7 +683,7 @@ class RetrySchedulerTest {
 
     @Test
     void cancellingFromAnotherThreadNeverLeavesAWaiterQueued() throws Exception {
-        AsyncPortlock locks = locks().build();
+        AsyncPortlock locks = locks().build(tuning());
         CompletableFuture<LockHandle> f = locks.acquire(key);
         acquireVerified();
         scheduledWith(1 * MS);

@@ -51,8 +51,8 @@ class ScaleTest {
     void tenThousandWaitersOnOneKeyShareOnePollerOnOneThread() throws Exception {
         String key = key();
         CountingBinder binder = new CountingBinder(PortScheme.DEFAULT.ports(key).basePort(), null);
-        AsyncPortlock locks = AsyncPortlock.builder().scheduler(scheduler).binder(binder)
-                .firstDelay(FIRST).sleepTime(SLEEP).build();
+        AsyncPortlock locks = AsyncPortlock.builder().scheduler(scheduler)
+                .firstDelay(FIRST).sleepTime(SLEEP).build(Tuning.DEFAULT.withBinder(binder));
         Portlock foreign = new Portlock(key);
         await("a foreign holder", foreign::tryLock);
 
@@ -125,8 +125,8 @@ class ScaleTest {
     void aThousandWaitersOnDistinctKeysAllComplete() throws Exception {
         int n = 1_000;
         CountingBinder binder = new CountingBinder(-1, null);
-        AsyncPortlock locks = AsyncPortlock.builder().scheduler(scheduler).binder(binder)
-                .firstDelay(FIRST).sleepTime(SLEEP).build();
+        AsyncPortlock locks = AsyncPortlock.builder().scheduler(scheduler)
+                .firstDelay(FIRST).sleepTime(SLEEP).build(Tuning.DEFAULT.withBinder(binder));
         List<String> keys = new ArrayList<>(n);
         List<Portlock> foreign = new ArrayList<>();
         for (int i = 0; i < n; i++) {

@@ -36,7 +36,8 @@ class WithLockTest {
     private final String key = key();
     private final LockPorts ports = PortScheme.DEFAULT.ports(key);
     private final CountingBinder binder = new CountingBinder(ports.basePort(), null);
-    private final AsyncPortlock locks = AsyncPortlock.builder().binder(binder).build();
+    private final AsyncPortlock locks = AsyncPortlock.builder()
+            .build(Tuning.DEFAULT.withBinder(binder));
     private final AtomicReference<LockHandle> seen = new AtomicReference<>();
     private long fdsBefore;
 
@@ -212,11 +213,10 @@ class WithLockTest {
     void aCancellationJustBeforeTheActionStartsMeansTheActionNeverRuns() throws Exception {
         ManualExecutor manual = new ManualExecutor();
         AtomicReference<LockHandle> heldInWindow = new AtomicReference<>();
-        AsyncPortlock racy = AsyncPortlock.builder().binder(binder).completionExecutor(manual)
-                .beforeAction(result -> {
+        AsyncPortlock racy = AsyncPortlock.builder().completionExecutor(manual)
+                .build(Tuning.DEFAULT.withBinder(binder).withBeforeAction(result -> {
                     assertTrue(result.cancel(false), "the caller cancels first");
-                })
-                .build();
+                }));
         AtomicBoolean ran = new AtomicBoolean();
         CompletableFuture<String> r = racy.withLock(key, Duration.ofSeconds(10), h -> {
             ran.set(true);

@@ -1,0 +1,78 @@
+package io.github.k3portlock.async;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.k3portlock.LockHandle;
+import io.github.k3portlock.async.KeyPoller.Phase;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/** The transitions written on {@link Waiter.State} and {@link KeyPoller.Phase}, and no others. */
+class StateMachineTest {
+    private static Waiter waiter() {
+        return new Waiter(new CompletableFuture<LockHandle>(), 0, false, 0);
+    }
+
+    @Test
+    void aWaiterGoesNewWaitingGrantedDone() {
+        Waiter w = waiter();
+        assertEquals(Waiter.State.NEW, w.state());
+        w.enqueued();
+        assertEquals(Waiter.State.WAITING, w.state());
+        w.granted(null);
+        assertEquals(Waiter.State.GRANTED, w.state());
+        w.done();
+        assertEquals(Waiter.State.DONE, w.state());
+    }
+
+    @Test
+    void aWaiterMayBeGrantedOrDoneStraightFromNew() {
+        Waiter granted = waiter();
+        granted.granted(null);
+        assertEquals(Waiter.State.GRANTED, granted.state());
+        Waiter failed = waiter();
+        failed.done();
+        assertEquals(Waiter.State.DONE, failed.state());
+        Waiter abandoned = waiter();
+        abandoned.enqueued();
+        abandoned.done();
+        assertEquals(Waiter.State.DONE, abandoned.state());
+    }
+
+    @Test
+    void illegalWaiterTransitionsThrow() {
+        Waiter w = waiter();
+        w.enqueued();
+        IllegalStateException e = assertThrows(IllegalStateException.class, w::enqueued);
+        assertTrue(e.getMessage().contains("WAITING -> WAITING"), e.getMessage());
+        w.granted(null);
+        assertThrows(IllegalStateException.class, () -> w.granted(null));
+        assertThrows(IllegalStateException.class, w::enqueued);
+        w.done();
+        assertThrows(IllegalStateException.class, w::done, "DONE is final");
+        assertThrows(IllegalStateException.class, () -> w.granted(null));
+    }
+
+    @Test
+    void thePollerPhasesAllowExactlyTheDiagramsArrows() {
+        assertEquals(EnumSet.of(Phase.POLLING, Phase.HELD, Phase.RETIRED), allowedFrom(Phase.IDLE));
+        assertEquals(EnumSet.of(Phase.POLLING, Phase.HELD, Phase.RETIRED),
+                allowedFrom(Phase.POLLING));
+        assertEquals(EnumSet.of(Phase.HELD, Phase.IDLE), allowedFrom(Phase.HELD));
+        assertEquals(EnumSet.noneOf(Phase.class), allowedFrom(Phase.RETIRED));
+    }
+
+    private static Set<Phase> allowedFrom(Phase from) {
+        Set<Phase> to = EnumSet.noneOf(Phase.class);
+        for (Phase p : Phase.values()) {
+            if (from.canMoveTo(p)) {
+                to.add(p);
+            }
+        }
+        return to;
+    }
+}
