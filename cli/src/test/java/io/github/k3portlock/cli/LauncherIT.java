@@ -30,6 +30,11 @@ class LauncherIT {
     private static final int CANNOT_START = 125;
 
     private Path tmp;
+    /**
+     * Whether the launcher may write its class-data archive: off but in the tests about it, which
+     * wait for the background job that writes it, so that it never outlives a test.
+     */
+    private boolean cds;
 
     @BeforeEach
     void createTempDir() throws IOException {
@@ -116,6 +121,87 @@ class LauncherIT {
         assertTrue(r.err.contains("no-such-java"), r.toString());
     }
 
+    @Test
+    void firstStartWritesAClassDataArchiveThatLaterStartsLoadEveryClassFrom() throws Exception {
+        cds = true;
+        Path home = unpack(tmp.resolve("opt"));
+        Path portlock = home.resolve("bin/portlock");
+        Cli.Result first = launch(portlock, Map.of(), "ports", "mylock");
+        assertEquals(0, first.code, first.toString());
+        assertEquals("44655\n44656\n44657\n", first.out);
+        assertEquals("", first.err);
+        Path archive = awaitArchive();
+
+        String key = Cli.freshKey();
+        Path log = tmp.resolve("classes.log");
+        Cli.Result r = launch(portlock, Map.of("JDK_JAVA_OPTIONS", "-Xlog:class+load:file=" + log),
+                "run", "-n", key, "--", "true");
+        assertEquals(0, r.code, r.toString());
+        List<String> ours = Files.readAllLines(log).stream()
+                .filter(l -> l.contains(" io.github.k3portlock.")).toList();
+        assertTrue(ours.size() > 10, ours.toString());
+        // Lambdas are left out: the training run may not reach one that depends on timing (the
+        // tracker's first look at a command that has already exited).
+        assertEquals(List.of(), ours.stream()
+                .filter(l -> !l.contains("source: shared objects file") && !l.contains("$$Lambda"))
+                .toList(), "every portlock class comes from " + archive);
+    }
+
+    @Test
+    void aStaleOrDamagedArchiveIsIgnoredSilentlyAndReplaced() throws Exception {
+        cds = true;
+        Path home = unpack(tmp.resolve("opt"));
+        Path portlock = home.resolve("bin/portlock");
+        launch(portlock, Map.of(), "--version");
+        Path archive = awaitArchive();
+
+        // Damaged in place: the JVM rejects it; output and exit code are as without it.
+        Files.write(archive, new byte[] {'n', 'o', 't', ' ', 'a', 'n', ' ', 'a', 'r', 'c', 'h'});
+        Cli.Result damaged = launch(portlock, Map.of(), "ports", "mylock");
+        assertEquals(0, damaged.code, damaged.toString());
+        assertEquals("44655\n44656\n44657\n", damaged.out);
+        assertEquals("", damaged.err);
+
+        // A different jar (a new build): a new archive, the old one removed.
+        Files.setLastModifiedTime(home.resolve("lib/portlock.jar"),
+                java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 86_400_000L));
+        Cli.Result rebuilt = launch(portlock, Map.of(), "status", Cli.freshKey());
+        assertEquals(0, rebuilt.code, rebuilt.toString());
+        assertEquals("", rebuilt.err);
+        Cli.await("a new archive replacing " + archive, () -> archives().size() == 1
+                && !archives().contains(archive));
+    }
+
+    @Test
+    void anUnwritableCacheStartsWithoutAnArchive() throws Exception {
+        cds = true;
+        Path home = unpack(tmp.resolve("opt"));
+        Path notADirectory = Files.writeString(tmp.resolve("file"), "");
+        Cli.Result r = launch(home.resolve("bin/portlock"),
+                Map.of("PORTLOCK_CACHE_DIR", notADirectory.resolve("cache").toString()),
+                "ports", "mylock");
+        assertEquals(0, r.code, r.toString());
+        assertEquals("44655\n44656\n44657\n", r.out);
+        assertEquals("", r.err);
+    }
+
+    private Path awaitArchive() throws InterruptedException {
+        Cli.await("a class-data archive in " + cache(), () -> archives().size() == 1);
+        return archives().get(0);
+    }
+
+    private List<Path> archives() {
+        try (Stream<Path> files = Files.list(cache())) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".jsa")).toList();
+        } catch (IOException e) {
+            return List.of(); // not created yet
+        }
+    }
+
+    private Path cache() {
+        return tmp.resolve("cache");
+    }
+
     private Path unpack(Path into) throws Exception {
         String dist = System.getProperty("portlock.dist");
         if (dist == null || !Files.isRegularFile(Paths.get(dist))) {
@@ -170,6 +256,10 @@ class LauncherIT {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
         pb.environment().remove("JAVA_HOME");
+        pb.environment().remove("PORTLOCK_JAVA_OPTS");
+        pb.environment().remove("JDK_JAVA_OPTIONS");
+        pb.environment().put("PORTLOCK_CACHE_DIR", cache().toString());
+        pb.environment().put("PORTLOCK_CDS", cds ? "on" : "off");
         pb.environment().put("JAVA", ProcessHandle.current().info().command().orElse(
                 System.getProperty("java.home") + "/bin/java"));
         pb.environment().putAll(env);
