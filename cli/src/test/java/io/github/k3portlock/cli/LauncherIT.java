@@ -156,6 +156,7 @@ class LauncherIT {
         Path archive = awaitArchive();
 
         // Damaged in place: the JVM rejects it; output and exit code are as without it.
+        assertTrue(archive.toFile().setWritable(true), "the JVM writes it read-only");
         Files.write(archive, new byte[] {'n', 'o', 't', ' ', 'a', 'n', ' ', 'a', 'r', 'c', 'h'});
         Cli.Result damaged = launch(portlock, Map.of(), "ports", "mylock");
         assertEquals(0, damaged.code, damaged.toString());
