@@ -6,7 +6,6 @@ import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import picocli.CommandLine;
 
 /**
  * Parses the CLI's DURATION arguments: a number with a unit ({@code 500ms}, {@code 10s},
@@ -15,7 +14,7 @@ import picocli.CommandLine;
  * ISO-8601 ({@code PT5S}). Never negative, and at most {@link #MAX} (100 years: a longer wait is a
  * typo, and would overflow the lock's nanosecond deadline). Stateless and thread-safe.
  */
-final class Durations implements CommandLine.ITypeConverter<Duration> {
+final class Durations {
     static final String FORMS = "e.g. 10s, 500ms, 2m, 1h, 1h30m, 2.5 (seconds) or PT5S";
 
     private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h|d)");
@@ -25,13 +24,7 @@ final class Durations implements CommandLine.ITypeConverter<Duration> {
     static final Duration MAX = Duration.ofDays(36_525);
     private static final BigDecimal MAX_NANOS = BigDecimal.valueOf(MAX.toNanos());
 
-    @Override
-    public Duration convert(String value) {
-        try {
-            return parse(value);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.TypeConversionException(e.getMessage());
-        }
+    private Durations() {
     }
 
     /**
@@ -51,12 +44,16 @@ final class Durations implements CommandLine.ITypeConverter<Duration> {
                 throw invalid(text);
             }
             if (d.isNegative()) {
-                throw new IllegalArgumentException("duration '" + text + "' must not be negative");
+                throw negative(text);
             }
             if (d.compareTo(MAX) > 0) {
                 throw tooLong(text);
             }
             return d;
+        }
+        if (s.startsWith("-") && (SECONDS.matcher(s.substring(1)).matches()
+                || SUM.matcher(s.substring(1)).matches())) {
+            throw negative(text);
         }
         if (SECONDS.matcher(s).matches()) {
             return nanos(new BigDecimal(s).multiply(BigDecimal.valueOf(1_000_000_000L)), text);
@@ -97,6 +94,10 @@ final class Durations implements CommandLine.ITypeConverter<Duration> {
     private static IllegalArgumentException tooLong(String text) {
         return new IllegalArgumentException("duration '" + text + "' is too long (at most 100 years;"
                 + " to wait as long as it takes, give no --timeout)");
+    }
+
+    private static IllegalArgumentException negative(String text) {
+        return new IllegalArgumentException("duration '" + text + "' must not be negative");
     }
 
     private static IllegalArgumentException invalid(String text) {

@@ -3,39 +3,50 @@ package io.github.k3portlock.cli;
 import io.github.k3portlock.LockPorts;
 import java.io.PrintWriter;
 import java.net.Inet6Address;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
+import java.util.ArrayList;
+import java.util.List;
 
 /** {@code portlock ports KEY}: the key's ports, one a line. */
-@Command(name = "ports", mixinStandardHelpOptions = true,
-        description = {
-            "Prints the ports KEY maps to, one a line.",
-            "For firewall rules, and for keeping the ports out of the ephemeral range:",
-            "  sysctl -w net.ipv4.ip_local_reserved_ports=$(portlock ports KEY | paste -sd,)"},
-        footer = {"", "Exit codes: 0 printed; 2 bad arguments."})
-final class PortsCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+final class PortsCommand {
+    static final Args.Spec SPEC = new Args.Spec("ports", "[-ahV] [--wide-loopback] [--host=IP]"
+            + " [--port-count=N] [--range-size=N] [--range-start=PORT] KEY",
+            List.of("Prints the ports KEY maps to, one a line.",
+                "For firewall rules, and for keeping the ports out of the ephemeral range:",
+                "  sysctl -w net.ipv4.ip_local_reserved_ports=$(portlock ports KEY | paste -sd,)"),
+            options(), 1, false, List.of("", "Exit codes: 0 printed; 2 bad arguments."));
 
-    @Mixin
-    SchemeOptions scheme;
+    private final SchemeOptions scheme;
+    private final boolean address;
+    private final String key;
+    private final boolean help;
+    private final boolean version;
 
-    @Option(names = {"-a", "--address"},
-            description = "Print ADDRESS:PORT (IPv6 as [ADDRESS]:PORT) instead of the bare port.")
-    boolean address;
+    private PortsCommand(Args a) {
+        scheme = new SchemeOptions(a);
+        address = a.has("--address");
+        help = a.has("--help");
+        version = a.has("--version");
+        key = help || version ? null : a.required(0, "KEY");
+    }
 
-    @Parameters(index = "0", paramLabel = "KEY", description = "The lock key.")
-    String key;
+    private static List<Args.Opt> options() {
+        List<Args.Opt> o = new ArrayList<>(List.of(Args.Opt.flag("Print ADDRESS:PORT (IPv6 as"
+                + " [ADDRESS]:PORT) instead of the bare port.", "-a", "--address")));
+        o.addAll(SchemeOptions.OPTIONS);
+        o.add(Args.HELP);
+        o.add(Args.VERSION);
+        return List.copyOf(o);
+    }
 
-    @Override
-    public Integer call() {
-        LockPorts ports = Main.ports(spec, scheme, key);
-        PrintWriter out = spec.commandLine().getOut();
+    static PortsCommand parse(List<String> args) {
+        return new PortsCommand(Args.parse(SPEC, args));
+    }
+
+    int call(PrintWriter out) {
+        if (help || version) {
+            return Commands.helpOrVersion(SPEC, help, out);
+        }
+        LockPorts ports = Main.ports(SPEC, scheme, key);
         String host = Report.host(ports.address());
         if (ports.address() instanceof Inet6Address) {
             host = "[" + host + "]";

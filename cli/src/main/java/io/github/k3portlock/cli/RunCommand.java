@@ -21,20 +21,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
-import picocli.CommandLine.ArgGroup;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code portlock run KEY -- COMMAND [ARGS...]}: runs a command while holding the lock.
@@ -49,25 +40,7 @@ import picocli.CommandLine.Spec;
  * tree before it releases the lock. The main thread is the only one that releases the lock.
  * SIGKILL cannot be caught, and then the command runs on unlocked.
  */
-@Command(name = "run", mixinStandardHelpOptions = true,
-        description = {
-            "Runs COMMAND while holding the lock KEY, and exits with COMMAND's exit code. COMMAND"
-                    + " shares portlock's stdin, stdout and stderr. Without --timeout or --nonblock,"
-                    + " waits as long as it takes.",
-            "SIGINT, SIGTERM or SIGHUP to portlock end COMMAND and its descendants (SIGTERM, SIGKILL"
-                    + " after " + RunCommand.GRACE_SECONDS + " s) before the lock is released. If"
-                    + " COMMAND itself is killed by a signal, the descendants it leaves are ended the"
-                    + " same way before the release. Processes that leave COMMAND's tree before"
-                    + " portlock's next look (every " + RunCommand.TRACK_MILLIS + " ms), such as"
-                    + " daemons that detach at once, are missed. SIGKILL to portlock cannot be"
-                    + " caught: COMMAND then runs on unlocked.",
-            "Options go before KEY; everything after KEY (and an optional --) is COMMAND."},
-        footer = {"", "DURATION: " + Durations.FORMS + ".", "",
-            "Exit codes: COMMAND's own (128+N if a signal N killed it); 1, or -E's value, when the lock"
-                    + " is held and --nonblock or --timeout gives up; 2 bad arguments; 125 the lock"
-                    + " could not be taken for a reason other than contention (e.g. address not"
-                    + " local); 126 COMMAND cannot be started; 127 COMMAND not found."})
-final class RunCommand implements Callable<Integer> {
+final class RunCommand {
     static final int GRACE_SECONDS = 5;
     /** How often the processes under the command are looked up while it runs. */
     static final long TRACK_MILLIS = 100;
@@ -77,41 +50,100 @@ final class RunCommand implements Callable<Integer> {
     private static final int SIGNALLED = 128;
     private static final Path PROC = Paths.get("/proc");
 
-    @Spec
-    CommandSpec spec;
+    static final Args.Spec SPEC = new Args.Spec("run", "[-hnvV] [--wide-loopback] [-E=N]"
+            + " [--host=IP] [--port-count=N] [--range-size=N] [--range-start=PORT] [-w=DURATION]"
+            + " KEY COMMAND...",
+            List.of("Runs COMMAND while holding the lock KEY, and exits with COMMAND's exit code."
+                    + " COMMAND shares portlock's stdin, stdout and stderr. Without --timeout or"
+                    + " --nonblock, waits as long as it takes.",
+                "SIGINT, SIGTERM or SIGHUP to portlock end COMMAND and its descendants (SIGTERM,"
+                    + " SIGKILL after " + GRACE_SECONDS + " s) before the lock is released. If"
+                    + " COMMAND itself is killed by a signal, the descendants it leaves are ended the"
+                    + " same way before the release. Processes that leave COMMAND's tree before"
+                    + " portlock's next look (every " + TRACK_MILLIS + " ms), such as daemons that"
+                    + " detach at once, are missed. SIGKILL to portlock cannot be caught: COMMAND"
+                    + " then runs on unlocked.",
+                "Options go before KEY; everything after KEY (and an optional --) is COMMAND."),
+            options(), 1, true,
+            List.of("", "DURATION: " + Durations.FORMS + ".", "",
+                "Exit codes: COMMAND's own (128+N if a signal N killed it); 1, or -E's value, when"
+                    + " the lock is held and --nonblock or --timeout gives up; 2 bad arguments; 125"
+                    + " portlock cannot start, or the lock could not be taken for a reason other"
+                    + " than contention (e.g. address not local); 126 COMMAND cannot be started;"
+                    + " 127 COMMAND not found."));
 
-    @Mixin
-    SchemeOptions scheme;
+    private final SchemeOptions scheme;
+    /** The wait: {@code null} for as long as it takes; zero for --nonblock. */
+    private final Duration timeout;
+    private final boolean nonblock;
+    private final int conflictExitCode;
+    private final boolean verbose;
+    private final boolean help;
+    private final boolean version;
+    private final String key;
+    private final List<String> command;
 
-    @ArgGroup(exclusive = true, multiplicity = "0..1")
-    Wait wait;
-
-    /** How long to wait: exactly one of the two, or neither (forever). */
-    static final class Wait {
-        @Option(names = {"-w", "--timeout"}, paramLabel = "DURATION", converter = Durations.class,
-                description = "Give up after DURATION if the lock is still held (see DURATION below).")
-        Duration timeout;
-
-        @Option(names = {"-n", "--nonblock"},
-                description = "Give up at once if the lock is held.")
-        boolean nonblock;
+    private static List<Args.Opt> options() {
+        List<Args.Opt> o = new ArrayList<>(List.of(
+                Args.Opt.value("DURATION", "Give up after DURATION if the lock is still held (see"
+                        + " DURATION below).", "-w", "--timeout"),
+                Args.Opt.flag("Give up at once if the lock is held.", "-n", "--nonblock"),
+                Args.Opt.value("N", "Exit code when the lock is held and portlock gives up, 0-255"
+                        + " (default 1).", "-E", "--conflict-exit-code"),
+                Args.Opt.flag("Report waiting, acquisition, the processes seen under COMMAND, and"
+                        + " release on stderr.", "-v", "--verbose")));
+        o.addAll(SchemeOptions.OPTIONS);
+        o.add(Args.HELP);
+        o.add(Args.VERSION);
+        return List.copyOf(o);
     }
 
-    @Option(names = {"-E", "--conflict-exit-code"}, paramLabel = "N", defaultValue = "1",
-            description = "Exit code when the lock is held and portlock gives up, 0-255 (default 1).")
-    int conflictExitCode;
+    private RunCommand(Args a, PrintWriter err) {
+        this.err = err;
+        scheme = new SchemeOptions(a);
+        help = a.has("--help");
+        version = a.has("--version");
+        verbose = a.has("--verbose");
+        nonblock = a.has("--nonblock");
+        if (nonblock && a.has("--timeout")) {
+            throw new Args.UsageException(SPEC,
+                    "--timeout=DURATION, --nonblock are mutually exclusive (specify only one)");
+        }
+        try {
+            timeout = a.has("--timeout") ? Durations.parse(a.value("--timeout")) : null;
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException(SPEC, "Invalid value for option '--timeout': "
+                    + e.getMessage());
+        }
+        Integer e = a.intValue("--conflict-exit-code");
+        conflictExitCode = e == null ? Main.HELD : e;
+        if (help || version) {
+            key = null;
+            command = List.of();
+            return;
+        }
+        key = a.required(0, "KEY");
+        List<String> rest = a.rest;
+        if (rest.isEmpty()) {
+            throw new Args.UsageException(SPEC, "Missing required parameter: 'COMMAND'");
+        }
+        if (rest.get(0).equals("--")) {
+            rest = rest.subList(1, rest.size()); // "KEY -- COMMAND"
+        }
+        if (rest.isEmpty()) {
+            throw new Args.UsageException(SPEC, "Missing COMMAND after KEY");
+        }
+        command = List.copyOf(rest);
+        if (conflictExitCode < 0 || conflictExitCode > 255) {
+            throw new Args.UsageException(SPEC,
+                    "--conflict-exit-code must be 0-255, got " + conflictExitCode);
+        }
+    }
 
-    @Option(names = {"-v", "--verbose"},
-            description = "Report waiting, acquisition, the processes seen under COMMAND, and"
-                    + " release on stderr.")
-    boolean verbose;
-
-    @Parameters(index = "0", paramLabel = "KEY", description = "The lock key.")
-    String key;
-
-    @Parameters(index = "1..*", arity = "1..*", paramLabel = "COMMAND",
-            description = "The command and its arguments.")
-    List<String> command;
+    /** Parses run's arguments (after {@code run}); {@code err} is where it reports. */
+    static RunCommand parse(List<String> args, PrintWriter err) {
+        return new RunCommand(Args.parse(SPEC, args), err);
+    }
 
     // Guards child, exiting and finished against the races between the main thread (starting the
     // command, deciding how it ended) and the shutdown hook (a signal): a command started after
@@ -133,28 +165,18 @@ final class RunCommand implements Callable<Integer> {
     private final Map<Long, ProcessHandle> seen = new ConcurrentHashMap<>();
     /** Serialises ending the tree: the main thread and the shutdown hook may both do it. */
     private final ReentrantLock ending = new ReentrantLock();
-    private PrintWriter err;
+    private final PrintWriter err;
 
-    @Override
-    public Integer call() throws InterruptedException {
-        if (!command.isEmpty() && command.get(0).equals("--")) {
-            command = command.subList(1, command.size()); // "KEY -- COMMAND": stopAtPositional keeps the --
+    int call(PrintWriter out) throws InterruptedException {
+        if (help || version) {
+            return Commands.helpOrVersion(SPEC, help, out);
         }
-        if (command.isEmpty()) {
-            throw new ParameterException(spec.commandLine(), "Missing COMMAND after KEY");
-        }
-        if (conflictExitCode < 0 || conflictExitCode > 255) {
-            throw new ParameterException(spec.commandLine(),
-                    "--conflict-exit-code must be 0-255, got " + conflictExitCode);
-        }
-        LockPorts ports = Main.ports(spec, scheme, key);
-        boolean nonblock = wait != null && wait.nonblock;
+        LockPorts ports = Main.ports(SPEC, scheme, key);
         Duration timeout = nonblock ? Duration.ZERO
-                : wait != null && wait.timeout != null ? wait.timeout
+                : this.timeout != null ? this.timeout
                 : Duration.ofNanos(Long.MAX_VALUE); // "forever": 292 years
-        err = spec.commandLine().getErr();
 
-        Portlock lock = Portlock.builder(key).scheme(Main.scheme(spec, scheme)).timeout(timeout)
+        Portlock lock = Portlock.builder(key).scheme(Main.scheme(SPEC, scheme)).timeout(timeout)
                 .build();
         long start = System.nanoTime();
         Runtime.getRuntime().addShutdownHook(new Thread(this::onShutdown, "portlock-shutdown"));

@@ -1,33 +1,38 @@
 package io.github.k3portlock.cli;
 
 import io.github.k3portlock.PortScheme;
-import picocli.CommandLine.Option;
+import java.util.List;
 
 /**
  * The options that shape how a key maps to ports, the same as {@link PortScheme.Builder}'s. Every
  * process using a key must pass the same ones.
  */
 final class SchemeOptions {
-    @Option(names = "--host", paramLabel = "IP",
-            description = "Loopback IP literal to bind on (default 127.0.0.1; e.g. ::1).")
-    String host;
+    static final List<Args.Opt> OPTIONS = List.of(
+            Args.Opt.value("IP", "Loopback IP literal to bind on (default 127.0.0.1; e.g. ::1).",
+                    "--host"),
+            Args.Opt.value("PORT", "First base port keys are hashed to (default 40000).",
+                    "--range-start"),
+            Args.Opt.value("N", "How many base ports keys are spread over (default 20000).",
+                    "--range-size"),
+            Args.Opt.value("N", "Ports per key, odd, 1-15; the lock needs N/2+1 of them (default 3).",
+                    "--port-count"),
+            Args.Opt.flag("Also hash the key to an address in 127.0.0.0/8 (Linux; fewer collisions,"
+                    + " not compatible with the Python original).", "--wide-loopback"));
 
-    @Option(names = "--range-start", paramLabel = "PORT",
-            description = "First base port keys are hashed to (default 40000).")
-    Integer rangeStart;
+    final String host;
+    final Integer rangeStart;
+    final Integer rangeSize;
+    final Integer portCount;
+    final boolean wideLoopback;
 
-    @Option(names = "--range-size", paramLabel = "N",
-            description = "How many base ports keys are spread over (default 20000).")
-    Integer rangeSize;
-
-    @Option(names = "--port-count", paramLabel = "N",
-            description = "Ports per key, odd, 1-15; the lock needs N/2+1 of them (default 3).")
-    Integer portCount;
-
-    @Option(names = "--wide-loopback",
-            description = "Also hash the key to an address in 127.0.0.0/8 (Linux; fewer collisions,"
-                    + " not compatible with the Python original).")
-    boolean wideLoopback;
+    SchemeOptions(Args a) {
+        host = a.value("--host");
+        rangeStart = a.intValue("--range-start");
+        rangeSize = a.intValue("--range-size");
+        portCount = a.intValue("--port-count");
+        wideLoopback = a.has("--wide-loopback");
+    }
 
     /**
      * Builds the scheme.

@@ -6,40 +6,53 @@ import io.github.k3portlock.PortHolder;
 import io.github.k3portlock.PortStatus;
 import java.io.PrintWriter;
 import java.util.Locale;
-import java.util.concurrent.Callable;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.Collectors;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code portlock status KEY}: who holds the lock. */
-@Command(name = "status", mixinStandardHelpOptions = true,
-        description = {
-            "Prints KEY's ports, each port's state and holder (pid and command line), and whether the"
-                    + " lock is held. Ports that /proc shows no socket on are probed: bound one at a"
-                    + " time for microseconds, which can make a concurrent attempt to take the lock"
-                    + " miss when another of its ports is already taken.",
-            "Owners are found on Linux through /proc; other users' processes, sockets bound without"
-                    + " listening, and platforms without /proc show as unknown owners."},
-        footer = {"", "Exit codes: 0 free; 1 held (a quorum of ports is taken); 2 bad arguments;"
-                + " 3 cannot tell."})
-final class StatusCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+final class StatusCommand {
+    static final Args.Spec SPEC = new Args.Spec("status", "[-hV] [--wide-loopback] [--host=IP]"
+            + " [--port-count=N] [--range-size=N] [--range-start=PORT] KEY",
+            List.of("Prints KEY's ports, each port's state and holder (pid and command line), and"
+                    + " whether the lock is held. Ports that /proc shows no socket on are probed:"
+                    + " bound one at a time for microseconds, which can make a concurrent attempt"
+                    + " to take the lock miss when another of its ports is already taken.",
+                "Owners are found on Linux through /proc; other users' processes, sockets bound"
+                    + " without listening, and platforms without /proc show as unknown owners."),
+            options(), 1, false,
+            List.of("", "Exit codes: 0 free; 1 held (a quorum of ports is taken); 2 bad arguments;"
+                    + " 3 cannot tell; 125 portlock cannot start."));
 
-    @Mixin
-    SchemeOptions scheme;
+    private final SchemeOptions scheme;
+    private final String key;
+    private final boolean help;
+    private final boolean version;
 
-    @Parameters(index = "0", paramLabel = "KEY", description = "The lock key.")
-    String key;
+    private StatusCommand(Args a) {
+        scheme = new SchemeOptions(a);
+        help = a.has("--help");
+        version = a.has("--version");
+        key = help || version ? null : a.required(0, "KEY");
+    }
 
-    @Override
-    public Integer call() {
-        LockPorts ports = Main.ports(spec, scheme, key);
+    private static List<Args.Opt> options() {
+        List<Args.Opt> o = new ArrayList<>(SchemeOptions.OPTIONS);
+        o.add(Args.HELP);
+        o.add(Args.VERSION);
+        return List.copyOf(o);
+    }
+
+    static StatusCommand parse(List<String> args) {
+        return new StatusCommand(Args.parse(SPEC, args));
+    }
+
+    int call(PrintWriter out) {
+        if (help || version) {
+            return Commands.helpOrVersion(SPEC, help, out);
+        }
+        LockPorts ports = Main.ports(SPEC, scheme, key);
         LockStatus s = LockStatus.inspect(ports);
-        PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "lock '%s' is %s: %d of %d ports held, quorum %d, on %s%n", key,
                 s.state().name().toLowerCase(Locale.ROOT), s.heldCount(), ports.ports().size(),
                 ports.quorum(), Report.host(ports.address()));

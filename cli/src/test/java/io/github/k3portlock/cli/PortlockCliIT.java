@@ -364,14 +364,21 @@ class PortlockCliIT {
             {"status"},
             {"status", "--host", "localhost", key},
             {"ports", "--range-start", "70000", key},
+            {"--verbose", "run", key, "--", "true"},
+            {"--timeout=5s", "run", key, "--", "true"},
+            {"--address", "status", key},
         };
         String[] messages = {
             "Missing a command", "Unmatched argument", "Unknown option: '--nonblok'",
-            "mutually exclusive", "'soon' is not a duration", "'-5s' is not a duration",
+            "mutually exclusive", "'soon' is not a duration", "duration '-5s' must not be negative",
             "duration 'PT9999999999H' is too long (at most 100 years",
             "Missing required parameter: 'COMMAND'", "Missing COMMAND", "lock key must not be empty",
             "--conflict-exit-code must be 0-255, got 256", "port count must be odd",
             "Missing required parameter: 'KEY'", "host must be an IP literal", "must lie within",
+            "option '--verbose' goes after the command, as in 'portlock run --verbose ...'",
+            "option '--timeout' goes after the command, as in 'portlock run --timeout ...'",
+            "option '--address' goes after the command, as in 'portlock ports --address ...'"
+                    + " ('status' has no such option)",
         };
         for (int i = 0; i < bad.length; i++) {
             Cli.Result r = Cli.run(bad[i]);
