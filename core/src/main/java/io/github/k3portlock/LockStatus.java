@@ -2,9 +2,9 @@ package io.github.k3portlock;
 
 import io.github.k3portlock.internal.PortBinder;
 import io.github.k3portlock.internal.Quorum;
-import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -207,7 +207,8 @@ public final class LockStatus {
         // Race with a concurrent acquirer: ports are probed one at a time, each for a few
         // microseconds, so the probe occupies at most one port at any instant. An acquirer that
         // finds another port taken as well (a stranger's) misses the quorum for that attempt.
-        try (Closeable c = probe.bind(address)) {
+        try (ServerSocketChannel ch = probe.open(address)) {
+            probe.bind(ch, address, PortBinder.BACKLOG);
             return PortStatus.State.FREE;
         } catch (IOException e) {
             return Quorum.isAddressInUse(e) ? PortStatus.State.HELD : PortStatus.State.UNKNOWN;

@@ -29,7 +29,7 @@ class LockStatusProcFilesTest {
             + " tm->when retrnsmt   uid  timeout inode\n";
 
     /** A probe that finds every port free. */
-    private static final PortBinder FREE = a -> () -> { };
+    private static final PortBinder FREE = PortBinder.binding((ch, a, backlog) -> { });
 
     @TempDir
     Path proc;
@@ -72,7 +72,7 @@ class LockStatusProcFilesTest {
     void withoutProcEveryPortIsProbedAndNothingThrows() {
         LockPorts target = PortScheme.DEFAULT.ports("mylock"); // 44655-44657
         List<Integer> probed = new ArrayList<>();
-        PortBinder probe = a -> {
+        PortBinder probe = PortBinder.binding((ch, a, backlog) -> {
             probed.add(a.getPort());
             if (a.getPort() == 44656) {
                 throw new BindException("Address already in use");
@@ -80,8 +80,7 @@ class LockStatusProcFilesTest {
             if (a.getPort() == 44657) {
                 throw new BindException("Cannot assign requested address");
             }
-            return () -> { };
-        };
+        });
         LockStatus s = LockStatus.inspect(target, proc.resolve("absent"), probe);
         assertEquals(List.of(44655, 44656, 44657), probed);
         assertEquals(List.of(PortStatus.State.FREE, PortStatus.State.HELD, PortStatus.State.UNKNOWN),
@@ -97,9 +96,9 @@ class LockStatusProcFilesTest {
 
         assertEquals(LockStatus.State.FREE,
                 LockStatus.inspect(target, proc.resolve("absent"), FREE).state());
-        PortBinder allInUse = a -> {
+        PortBinder allInUse = PortBinder.binding((ch, a, backlog) -> {
             throw new BindException("Address already in use");
-        };
+        });
         assertEquals(LockStatus.State.HELD,
                 LockStatus.inspect(target, proc.resolve("absent"), allInUse).state());
     }
@@ -110,10 +109,10 @@ class LockStatusProcFilesTest {
         write("tcp", line(0, hex(127, 0, 0, 1), 44655, 0x0A, 0, 11)
                 + line(1, hex(127, 0, 0, 1), 44657, 0x0A, 0, 12));
         List<Integer> probed = new ArrayList<>();
-        LockStatus s = LockStatus.inspect(target, proc, a -> {
+        LockStatus s = LockStatus.inspect(target, proc, PortBinder.binding((ch, a, backlog) -> {
             probed.add(a.getPort());
             throw new BindException("Address already in use"); // bound, not listening
-        });
+        }));
         assertEquals(List.of(44656), probed);
         assertEquals(3, s.heldCount());
         assertEquals("bound", s.ports().get(1).socketState(), "invisible in /proc, found by probe");
