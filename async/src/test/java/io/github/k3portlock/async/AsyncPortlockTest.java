@@ -250,12 +250,12 @@ class AsyncPortlockTest {
                 r -> new Thread(r, "test-scheduler"));
         mine.setRemoveOnCancelPolicy(true);
         java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean();
-        PortBinder breaksOnDemand = address -> {
+        PortBinder breaksOnDemand = PortBinder.binding((ch, address, backlog) -> {
             if (broken.get()) {
                 throw new IOException("Too many open files");
             }
-            return binder.bind(address);
-        };
+            binder.bind(ch, address, backlog);
+        });
         try {
             AsyncPortlock custom = AsyncPortlock.builder().scheduler(mine).binder(breaksOnDemand).build();
             holdForeign();
@@ -403,12 +403,12 @@ class AsyncPortlockTest {
     void runningOutOfDescriptorsWhileWaitingFailsEveryWaiterAtOnce() {
         holdForeign();
         AtomicInteger calls = new AtomicInteger();
-        PortBinder flaky = address -> {
+        PortBinder flaky = PortBinder.binding((ch, address, backlog) -> {
             if (calls.incrementAndGet() > 6) {
                 throw new IOException("Too many open files");
             }
-            return binder.bind(address);
-        };
+            binder.bind(ch, address, backlog);
+        });
         AsyncPortlock failing = AsyncPortlock.builder().binder(flaky).build();
         List<CompletableFuture<LockHandle>> fs = List.of(failing.acquire(key, Duration.ofMinutes(5)),
                 failing.acquire(key), failing.acquire(key, Duration.ofMinutes(5)));

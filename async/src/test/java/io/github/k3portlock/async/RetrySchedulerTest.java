@@ -492,18 +492,15 @@ class RetrySchedulerTest {
     void anAttemptThatBindsWhileTheFutureIsCompletedElsewhereReleasesAtOnce() throws Exception {
         AtomicReference<CompletableFuture<LockHandle>> victim = new AtomicReference<>();
         java.util.concurrent.CountDownLatch binding = new java.util.concurrent.CountDownLatch(1);
-        CountingBinder slowBinder = new CountingBinder(new PortBinder() {
-            @Override
-            public java.io.Closeable bind(java.net.InetSocketAddress address) throws IOException {
+        CountingBinder slowBinder = new CountingBinder(PortBinder.binding((ch, address, backlog) -> {
                 CompletableFuture<LockHandle> f = victim.get();
                 if (f != null && address.getPort() == ports.basePort()) {
                     // Hold the attempt in the middle until another thread completes the future.
                     binding.countDown();
                     await("the future is cancelled mid-attempt", f::isDone);
                 }
-                return PortBinder.DEFAULT.bind(address);
-            }
-        }, ports.basePort(), clock::get);
+                ch.bind(address, backlog);
+        }), ports.basePort(), clock::get);
         AsyncPortlock locks = AsyncPortlock.builder().scheduler(scheduler)
                 .completionExecutor(Runnable::run).binder(slowBinder).clock(clock::get)
                 .jitter(() -> 0.0).shutdownCheck(Duration.ZERO).build();
@@ -546,12 +543,12 @@ class RetrySchedulerTest {
     @Test
     void aPermanentBindErrorWhilePollingFailsEveryWaiterOfTheKeyAtOnce() {
         int[] calls = {0};
-        PortBinder failsLater = address -> {
+        PortBinder failsLater = PortBinder.binding((ch, address, backlog) -> {
             if (++calls[0] > 4) { // the first two attempts meet contention (2 binds each)
                 throw new IOException("Too many open files");
             }
-            return binder.bind(address);
-        };
+            binder.bind(ch, address, backlog);
+        });
         AsyncPortlock locks = locks().binder(failsLater).build();
         CompletableFuture<LockHandle> a = locks.acquire(key, Duration.ofHours(1));
         CompletableFuture<LockHandle> b = locks.acquire(key);
