@@ -1,8 +1,9 @@
 package io.github.k3portlock.cli;
 
-import io.github.k3portlock.LockStatus;
-import io.github.k3portlock.PortHolder;
-import io.github.k3portlock.PortStatus;
+import io.github.k3portlock.status.LockStatus;
+import io.github.k3portlock.status.PortHolder;
+import io.github.k3portlock.status.PortStatus;
+import io.github.k3portlock.status.State;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -39,7 +40,7 @@ final class Report {
     private static String ownerHint(LockStatus s) {
         List<String> hints = new ArrayList<>();
         for (PortStatus p : s.ports()) {
-            if (p.state() != PortStatus.State.HELD) {
+            if (p.state() != State.HELD) {
                 continue;
             }
             String h = p.uid().isPresent() ? "uid " + p.uid().getAsInt()

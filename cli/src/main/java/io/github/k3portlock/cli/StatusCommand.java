@@ -1,9 +1,10 @@
 package io.github.k3portlock.cli;
 
 import io.github.k3portlock.LockPorts;
-import io.github.k3portlock.LockStatus;
-import io.github.k3portlock.PortHolder;
-import io.github.k3portlock.PortStatus;
+import io.github.k3portlock.status.LockStatus;
+import io.github.k3portlock.status.PortHolder;
+import io.github.k3portlock.status.PortStatus;
+import io.github.k3portlock.status.State;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -69,7 +70,7 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     private static String owner(PortStatus p) {
-        if (p.state() != PortStatus.State.HELD) {
+        if (p.state() != State.HELD) {
             return "";
         }
         if (!p.holders().isEmpty()) {

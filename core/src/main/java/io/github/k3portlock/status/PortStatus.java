@@ -1,5 +1,6 @@
-package io.github.k3portlock;
+package io.github.k3portlock.status;
 
+import io.github.k3portlock.LockPorts;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalInt;
@@ -13,21 +14,6 @@ import java.util.stream.Collectors;
  */
 public final class PortStatus {
 
-    /** What occupies a port. */
-    public enum State {
-        /** No socket occupies the port: binding it would succeed (at that moment). */
-        FREE,
-        /**
-         * A socket occupies the port: listening, bound without listening, or the local end of a
-         * connection. {@link PortStatus#holders()} names its processes when they can be found.
-         */
-        HELD,
-        /**
-         * Neither {@code /proc} nor a probe tells: the port cannot be bound for a reason other
-         * than contention (address not local, permission denied).
-         */
-        UNKNOWN
-    }
 
     private final int port;
     private final State state;

@@ -1,5 +1,6 @@
-package io.github.k3portlock;
+package io.github.k3portlock.status;
 
+import io.github.k3portlock.LockPorts;
 import java.util.Comparator;
 import java.util.Objects;
 import java.util.Optional;

@@ -1,8 +1,10 @@
-package io.github.k3portlock;
+package io.github.k3portlock.status;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.k3portlock.LockPorts;
+import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.internal.PortBinder;
 import java.io.IOException;
 import java.net.BindException;
@@ -83,23 +85,23 @@ class LockStatusProcFilesTest {
         });
         LockStatus s = LockStatus.inspect(target, proc.resolve("absent"), probe);
         assertEquals(List.of(44655, 44656, 44657), probed);
-        assertEquals(List.of(PortStatus.State.FREE, PortStatus.State.HELD, PortStatus.State.UNKNOWN),
+        assertEquals(List.of(State.FREE, State.HELD, State.UNKNOWN),
                 s.ports().stream().map(PortStatus::state).collect(Collectors.toList()));
         assertEquals("in use", s.ports().get(1).socketState());
         assertTrue(s.ports().get(1).holders().isEmpty());
         assertTrue(s.ports().get(1).uid().isEmpty());
-        assertEquals(LockStatus.State.UNKNOWN, s.state(), "1 held + 1 unknown might be a quorum");
+        assertEquals(State.UNKNOWN, s.state(), "1 held + 1 unknown might be a quorum");
         assertEquals(List.of(44655, 44656, 44657),
                 s.ports().stream().map(PortStatus::port).collect(Collectors.toList()));
         assertTrue(s.toString().startsWith("lock 'mylock' unknown (1 of 3 ports held"),
                 s.toString());
 
-        assertEquals(LockStatus.State.FREE,
+        assertEquals(State.FREE,
                 LockStatus.inspect(target, proc.resolve("absent"), FREE).state());
         PortBinder allInUse = PortBinder.binding((ch, a, backlog) -> {
             throw new BindException("Address already in use");
         });
-        assertEquals(LockStatus.State.HELD,
+        assertEquals(State.HELD,
                 LockStatus.inspect(target, proc.resolve("absent"), allInUse).state());
     }
 
@@ -132,7 +134,7 @@ class LockStatusProcFilesTest {
         process(4243, "", 999);
 
         LockStatus s = LockStatus.inspect(target, proc, FREE);
-        assertEquals(LockStatus.State.HELD, s.state(), s.toString());
+        assertEquals(State.HELD, s.state(), s.toString());
         assertEquals(3, s.heldCount());
         PortStatus p0 = s.ports().get(0);
         assertEquals("listening", p0.socketState());
@@ -141,7 +143,7 @@ class LockStatusProcFilesTest {
         assertEquals(4242, p0.holders().get(0).pid());
         assertEquals("java -jar app.jar mylock", p0.holders().get(0).commandLine().orElseThrow());
         PortStatus p2 = s.ports().get(2);
-        assertEquals(PortStatus.State.HELD, p2.state());
+        assertEquals(State.HELD, p2.state());
         assertEquals("bound", p2.socketState());
         assertTrue(p2.holders().isEmpty(), "owner unknown: no readable fd link names inode 503");
         assertEquals(OptionalInt.of(0), p2.uid());
@@ -157,11 +159,11 @@ class LockStatusProcFilesTest {
                 + line(1, lo, 44656, 0x03, 0, 0)      // SYN_RECV request: no socket yet
                 + line(2, lo, 44657, 0x01, 1000, 601)); // local end of a connection: taken
         LockStatus s = LockStatus.inspect(target, proc, FREE);
-        assertEquals(PortStatus.State.FREE, s.ports().get(0).state());
-        assertEquals(PortStatus.State.FREE, s.ports().get(1).state());
-        assertEquals(PortStatus.State.HELD, s.ports().get(2).state());
+        assertEquals(State.FREE, s.ports().get(0).state());
+        assertEquals(State.FREE, s.ports().get(1).state());
+        assertEquals(State.HELD, s.ports().get(2).state());
         assertEquals("connected", s.ports().get(2).socketState());
-        assertEquals(LockStatus.State.FREE, s.state(), "one port of three is not a quorum");
+        assertEquals(State.FREE, s.state(), "one port of three is not a quorum");
     }
 
     @Test
@@ -175,10 +177,10 @@ class LockStatusProcFilesTest {
                         0x0A, 0, 703));                                                 // [::1]: not ours
         process(99, "python3\0-m\0http.server\0", 701, 702);
         LockStatus s = LockStatus.inspect(target, proc, FREE);
-        assertEquals(PortStatus.State.HELD, s.ports().get(0).state(), s.toString());
-        assertEquals(PortStatus.State.HELD, s.ports().get(1).state(), s.toString());
-        assertEquals(PortStatus.State.FREE, s.ports().get(2).state(), s.toString());
-        assertEquals(LockStatus.State.HELD, s.state());
+        assertEquals(State.HELD, s.ports().get(0).state(), s.toString());
+        assertEquals(State.HELD, s.ports().get(1).state(), s.toString());
+        assertEquals(State.FREE, s.ports().get(2).state(), s.toString());
+        assertEquals(State.HELD, s.state());
         assertEquals(List.of(99L), s.holders().stream().map(PortHolder::pid)
                 .collect(Collectors.toList()));
     }
@@ -190,8 +192,8 @@ class LockStatusProcFilesTest {
         write("tcp6", line(0, hex(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1), 44656,
                 0x0A, 0, 802));                                                         // [::1]
         LockStatus s = LockStatus.inspect(target, proc, FREE);
-        assertEquals(PortStatus.State.FREE, s.ports().get(0).state(), s.toString());
-        assertEquals(PortStatus.State.HELD, s.ports().get(1).state(), s.toString());
+        assertEquals(State.FREE, s.ports().get(0).state(), s.toString());
+        assertEquals(State.HELD, s.ports().get(1).state(), s.toString());
     }
 
     @Test
@@ -213,7 +215,7 @@ class LockStatusProcFilesTest {
         write("tcp", "garbage\n   7: ZZZZ:AE6F 00000000:0000 0A 0 0 0 0 0 1\n"
                 + line(0, hex(127, 0, 0, 1), 44656, 0x0A, 0, 5));
         LockStatus s = LockStatus.inspect(target, proc, FREE);
-        assertEquals(PortStatus.State.FREE, s.ports().get(0).state());
-        assertEquals(PortStatus.State.HELD, s.ports().get(1).state());
+        assertEquals(State.FREE, s.ports().get(0).state());
+        assertEquals(State.HELD, s.ports().get(1).state());
     }
 }

@@ -1,8 +1,7 @@
-package io.github.k3portlock;
+package io.github.k3portlock.status;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;

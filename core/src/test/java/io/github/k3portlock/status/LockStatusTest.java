@@ -1,10 +1,15 @@
-package io.github.k3portlock;
+package io.github.k3portlock.status;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.github.k3portlock.LockChild;
+import io.github.k3portlock.LockPorts;
+import io.github.k3portlock.PortScheme;
+import io.github.k3portlock.Portlock;
+import io.github.k3portlock.TestSupport;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -15,7 +20,6 @@ import java.net.Socket;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -50,10 +54,10 @@ class LockStatusTest {
                 break;
             }
         }
-        assertEquals(LockStatus.State.FREE, s.state(), s.toString());
+        assertEquals(State.FREE, s.state(), s.toString());
         assertEquals(0, s.heldCount(), s.toString());
         for (PortStatus p : s.ports()) {
-            assertEquals(PortStatus.State.FREE, p.state(), s.toString());
+            assertEquals(State.FREE, p.state(), s.toString());
             assertTrue(p.holders().isEmpty());
             assertTrue(p.uid().isEmpty());
             assertEquals("", p.socketState());
@@ -69,9 +73,9 @@ class LockStatusTest {
         try (Portlock lock = new Portlock(TestSupport.freshKey())) {
             assertTrue(lock.tryLock());
             LockStatus s = LockStatus.inspect(lock.ports());
-            assertEquals(LockStatus.State.HELD, s.state(), s.toString());
+            assertEquals(State.HELD, s.state(), s.toString());
             for (PortStatus p : s.ports()) {
-                if (p.state() == PortStatus.State.HELD && p.holders().stream()
+                if (p.state() == State.HELD && p.holders().stream()
                         .anyMatch(h -> h.pid() == me)) {
                     assertEquals("listening", p.socketState(), s.toString());
                 }
@@ -98,7 +102,7 @@ class LockStatusTest {
             } finally {
                 assertTrue(Thread.interrupted(), "inspect keeps the interrupt flag (cleared here)");
             }
-            assertEquals(LockStatus.State.HELD, s.state(), s.toString());
+            assertEquals(State.HELD, s.state(), s.toString());
             long mine = s.ports().stream().filter(p -> "listening".equals(p.socketState())
                     && p.holders().stream().anyMatch(h -> h.pid() == me)).count();
             assertEquals(lock.ports().quorum(), mine, s.toString());
@@ -115,13 +119,13 @@ class LockStatusTest {
         try {
             awaitLine(child, "LOCKED");
             LockStatus s = LockStatus.inspect(target);
-            assertEquals(LockStatus.State.HELD, s.state(), s.toString());
+            assertEquals(State.HELD, s.state(), s.toString());
             List<PortStatus> childs = s.ports().stream()
                     .filter(p -> p.holders().stream().anyMatch(h -> h.pid() == child.pid()))
                     .collect(Collectors.toList());
             assertEquals(target.quorum(), childs.size(), s.toString());
             for (PortStatus p : childs) {
-                assertEquals(PortStatus.State.HELD, p.state());
+                assertEquals(State.HELD, p.state());
                 assertEquals("listening", p.socketState());
                 assertTrue(p.uid().isPresent());
             }
@@ -150,7 +154,7 @@ class LockStatusTest {
             try (Socket stranger = TestSupport.plainBind(target.socketAddresses().get(1))) {
                 LockStatus s = LockStatus.inspect(target);
                 PortStatus p = s.ports().get(1);
-                assertEquals(PortStatus.State.HELD, p.state(), s.toString());
+                assertEquals(State.HELD, p.state(), s.toString());
                 assertEquals("bound", p.socketState(), s.toString());
                 assertTrue(p.holders().isEmpty(), s.toString());
                 assertTrue(s.toString().contains(p.port() + " held (bound) by an unknown owner"),
@@ -159,7 +163,7 @@ class LockStatusTest {
                     continue; // an ephemeral connection took another port meanwhile
                 }
                 assertEquals(1, s.heldCount(), s.toString());
-                assertEquals(LockStatus.State.FREE, s.state(), "one stranger is not a quorum");
+                assertEquals(State.FREE, s.state(), "one stranger is not a quorum");
                 return;
             } catch (BindException e) {
                 if (attempt >= 5) {
@@ -176,7 +180,7 @@ class LockStatusTest {
         try (ServerSocketChannel stranger = ServerSocketChannel.open()) {
             stranger.bind(target.socketAddresses().get(2), 1);
             PortStatus p = LockStatus.inspect(target).ports().get(2);
-            assertEquals(PortStatus.State.HELD, p.state(), p.toString());
+            assertEquals(State.HELD, p.state(), p.toString());
             assertEquals("listening", p.socketState());
             assertEquals(List.of(me), p.holders().stream().map(PortHolder::pid)
                     .collect(Collectors.toList()), p.toString());
@@ -190,7 +194,7 @@ class LockStatusTest {
         try (Socket a = TestSupport.plainBind(target.socketAddresses().get(0));
                 Socket b = TestSupport.plainBind(target.socketAddresses().get(2))) {
             LockStatus s = LockStatus.inspect(target);
-            assertEquals(LockStatus.State.HELD, s.state(), s.toString());
+            assertEquals(State.HELD, s.state(), s.toString());
             assertTrue(s.holders().isEmpty(), s.toString());
         }
     }
@@ -211,7 +215,7 @@ class LockStatusTest {
                     throw e;
                 }
                 PortStatus p = LockStatus.inspect(target).ports().get(0);
-                assertEquals(PortStatus.State.HELD, p.state(), p.toString());
+                assertEquals(State.HELD, p.state(), p.toString());
                 assertEquals("listening", p.socketState());
                 assertTrue(p.holders().stream().anyMatch(h -> h.pid() == me), p.toString());
                 return;

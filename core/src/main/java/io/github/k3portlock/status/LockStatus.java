@@ -1,5 +1,8 @@
-package io.github.k3portlock;
+package io.github.k3portlock.status;
 
+import io.github.k3portlock.LockPorts;
+import io.github.k3portlock.PortScheme;
+import io.github.k3portlock.Portlock;
 import io.github.k3portlock.internal.PortBinder;
 import io.github.k3portlock.internal.Quorum;
 import java.io.IOException;
@@ -26,7 +29,7 @@ import java.util.stream.Collectors;
  *
  * <pre>{@code
  * LockStatus s = LockStatus.inspect(PortScheme.DEFAULT.ports("nightly-report"));
- * if (s.state() == LockStatus.State.HELD) {
+ * if (s.state() == State.HELD) {
  *     System.err.println("held by " + s.holders());
  * }
  * }</pre>
@@ -44,7 +47,7 @@ import java.util.stream.Collectors;
  * therefore stays unknown. Where there is no {@code /proc} (macOS, Windows),
  * every port is probed: its state is known, its owner is not. A port the probe cannot bind for a
  * reason other than contention (address not local, permission denied) is
- * {@link PortStatus.State#UNKNOWN}. Nothing is thrown.
+ * {@link State#UNKNOWN}. Nothing is thrown.
  *
  * <p><b>A snapshot, and a light touch.</b> The answer describes a moment and may be stale when it
  * is returned; it is for diagnostics, never for deciding whether to take the lock (use
@@ -66,18 +69,6 @@ import java.util.stream.Collectors;
  */
 public final class LockStatus {
 
-    /** Whether a lock is held. */
-    public enum State {
-        /** Fewer ports than the quorum are held: the lock could be taken (at that moment). */
-        FREE,
-        /** At least a quorum of ports is held: by a lock holder, or by strangers blocking it. */
-        HELD,
-        /**
-         * Not enough ports are known to tell: ports that could not be probed (address not local,
-         * permission denied) might complete a quorum.
-         */
-        UNKNOWN
-    }
 
     private static final Path PROC = Paths.get("/proc");
 
@@ -168,13 +159,13 @@ public final class LockStatus {
             int port = target.ports().get(i);
             List<ProcNet.Socket> here = byPort.get(i);
             if (here.isEmpty()) {
-                PortStatus.State probed = probe(target.socketAddresses().get(i), probe);
-                if (probed == PortStatus.State.HELD) {
+                State probed = probe(target.socketAddresses().get(i), probe);
+                if (probed == State.HELD) {
                     held++;
-                } else if (probed == PortStatus.State.UNKNOWN) {
+                } else if (probed == State.UNKNOWN) {
                     unknown++;
                 }
-                statuses.add(new PortStatus(port, probed, probed != PortStatus.State.HELD ? null
+                statuses.add(new PortStatus(port, probed, probed != State.HELD ? null
                         : haveProc ? "bound" : "in use", -1, List.of()));
                 continue;
             }
@@ -189,7 +180,7 @@ public final class LockStatus {
                         p -> new PortHolder(p, ProcNet.commandLine(proc, p))));
             }
             ProcNet.Socket first = here.get(0);
-            statuses.add(new PortStatus(port, PortStatus.State.HELD, first.stateName(), first.uid,
+            statuses.add(new PortStatus(port, State.HELD, first.stateName(), first.uid,
                     holders));
         }
         State state = held >= target.quorum() ? State.HELD
@@ -203,17 +194,17 @@ public final class LockStatus {
      * socket bound without listening (as the Python k3portlock's TCP mode, used off Linux, holds
      * its ports), and every socket where there is no {@code /proc}.
      */
-    private static PortStatus.State probe(InetSocketAddress address, PortBinder probe) {
+    private static State probe(InetSocketAddress address, PortBinder probe) {
         // Race with a concurrent acquirer: ports are probed one at a time, each for a few
         // microseconds, so the probe occupies at most one port at any instant. An acquirer that
         // finds another port taken as well (a stranger's) misses the quorum for that attempt.
         try (ServerSocketChannel ch = probe.open(address)) {
             probe.bind(ch, address, PortBinder.BACKLOG);
-            return PortStatus.State.FREE;
+            return State.FREE;
         } catch (IOException e) {
-            return Quorum.isAddressInUse(e) ? PortStatus.State.HELD : PortStatus.State.UNKNOWN;
+            return Quorum.isAddressInUse(e) ? State.HELD : State.UNKNOWN;
         } catch (RuntimeException e) {
-            return PortStatus.State.UNKNOWN;
+            return State.UNKNOWN;
         }
     }
 
@@ -248,10 +239,10 @@ public final class LockStatus {
     /**
      * Returns how many ports are held.
      *
-     * @return the number of {@link PortStatus.State#HELD} ports
+     * @return the number of {@link State#HELD} ports
      */
     public int heldCount() {
-        return (int) ports.stream().filter(p -> p.state() == PortStatus.State.HELD).count();
+        return (int) ports.stream().filter(p -> p.state() == State.HELD).count();
     }
 
     /**
