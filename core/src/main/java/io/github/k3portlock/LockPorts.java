@@ -64,16 +64,17 @@ public final class LockPorts {
     }
 
     /**
-     * Returns all the key's ports in ascending order.
+     * Returns all the key's port numbers in ascending order (a handle holds a quorum of them, see
+     * {@link LockHandle#ports()}).
      *
      * @return an unmodifiable list of {@code count} ports
      */
-    public List<Integer> ports() {
+    public List<Integer> numbers() {
         return ports;
     }
 
     /**
-     * Returns the ports as socket addresses, in the same order as {@link #ports()}.
+     * Returns the ports as socket addresses, in the same order as {@link #numbers()}.
      *
      * @return an unmodifiable list
      */

@@ -1,5 +1,6 @@
 package io.github.k3portlock;
 
+import io.github.k3portlock.internal.Checks;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -70,8 +71,8 @@ public final class PortScheme {
      * @throws NullPointerException if {@code key} is null
      * @throws IllegalArgumentException if {@code key} is empty
      */
-    public LockPorts ports(String key) {
-        checkKey(key);
+    public LockPorts lockPorts(String key) {
+        Checks.key(key);
         BigInteger h = new BigInteger(1, sha1(key.getBytes(StandardCharsets.UTF_8)));
         BigInteger[] qr = h.divideAndRemainder(BigInteger.valueOf(rangeSize));
         int base = rangeStart + qr[1].intValue();
@@ -89,14 +90,6 @@ public final class PortScheme {
         } catch (UnknownHostException e) {
             throw new AssertionError(e); // four bytes are always a valid address
         }
-    }
-
-    static String checkKey(String key) {
-        Objects.requireNonNull(key, "lock key must not be null");
-        if (key.isEmpty()) {
-            throw new IllegalArgumentException("lock key must not be empty");
-        }
-        return key;
     }
 
     private static byte[] sha1(byte[] bytes) {

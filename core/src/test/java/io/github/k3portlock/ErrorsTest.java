@@ -55,8 +55,8 @@ class ErrorsTest {
         assertFalse(e instanceof PortlockTimeoutException, "a permanent error is not a timeout");
         assertTrue(ms < 5000, "failed after " + ms + " ms; must not wait for the 20 s timeout");
         assertEquals(key, e.key());
-        assertEquals(lock.ports().basePort(), e.port());
-        assertTrue(e.getMessage().contains("203.0.113.7:" + lock.ports().basePort()), e.getMessage());
+        assertEquals(lock.lockPorts().basePort(), e.port().getAsInt());
+        assertTrue(e.getMessage().contains("203.0.113.7:" + lock.lockPorts().basePort()), e.getMessage());
         assertTrue(e.getMessage().contains("not local"), e.getMessage());
         assertTrue(e.getCause() instanceof IOException);
         assertFalse(lock.hasLocked());
@@ -81,7 +81,7 @@ class ErrorsTest {
         PortlockException e = assertThrows(PortlockException.class, lock::acquire);
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5), "must fail at once");
         assertFalse(e instanceof PortlockTimeoutException);
-        assertEquals(ports.basePort() + 1, e.port());
+        assertEquals(ports.basePort() + 1, e.port().getAsInt());
         assertTrue(e.getMessage().contains("out of file descriptors"), e.getMessage());
         assertTrue(e.getMessage().contains(key), e.getMessage());
         assertEquals(2, opens.get(), "the first port bound, the second could not open");
@@ -93,7 +93,7 @@ class ErrorsTest {
     @Test
     void contentionIsOnlyAddressInUse() throws Exception {
         String key = freshKey();
-        LockPorts ports = PortScheme.DEFAULT.ports(key);
+        LockPorts ports = PortScheme.DEFAULT.lockPorts(key);
         PortBinder busy = PortBinder.binding((ch, a, backlog) -> {
             throw new BindException("Address already in use");
         });

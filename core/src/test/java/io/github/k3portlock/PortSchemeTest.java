@@ -19,9 +19,9 @@ class PortSchemeTest {
     @CsvSource({"mylock,44655", "mylock2,57642", "mylock3,51474", "testlock,45766", "k1,53029",
         "x,57490", "日本語,59114"})
     void defaultSchemeMatchesThePythonOriginal(String key, int base) {
-        LockPorts p = PortScheme.DEFAULT.ports(key);
+        LockPorts p = PortScheme.DEFAULT.lockPorts(key);
         assertEquals(base, p.basePort());
-        assertEquals(List.of(base, base + 1, base + 2), p.ports());
+        assertEquals(List.of(base, base + 1, base + 2), p.numbers());
         assertEquals("127.0.0.1", p.address().getHostAddress());
         assertEquals(2, p.quorum());
         assertEquals(key, p.key());
@@ -31,20 +31,20 @@ class PortSchemeTest {
     @Test
     void constructorUsesTheSameMapping() {
         try (Portlock lock = new Portlock("mylock")) {
-            assertEquals(PortScheme.DEFAULT.ports("mylock"), lock.ports());
+            assertEquals(PortScheme.DEFAULT.lockPorts("mylock"), lock.lockPorts());
         }
     }
 
     @Test
     void rangeCountAndHostAreOptions() throws Exception {
         PortScheme s = PortScheme.builder().host("::1").range(20000, 100).portCount(5).build();
-        LockPorts p = s.ports("mylock");
+        LockPorts p = s.lockPorts("mylock");
         // 44655 - 40000 = 4655 = sha1 mod 20000; mod 100 of the same digest is its last two digits
         assertEquals(20055, p.basePort());
-        assertEquals(5, p.ports().size());
+        assertEquals(5, p.numbers().size());
         assertEquals(3, p.quorum());
         assertEquals(InetAddress.getByName("::1"), p.address());
-        assertEquals(1, PortScheme.builder().portCount(1).build().ports("k").quorum());
+        assertEquals(1, PortScheme.builder().portCount(1).build().lockPorts("k").quorum());
     }
 
     @Test
@@ -52,7 +52,7 @@ class PortSchemeTest {
         PortScheme wide = PortScheme.builder().wideLoopback(true).build();
         Set<InetAddress> addresses = new HashSet<>();
         for (int i = 0; i < 1000; i++) {
-            LockPorts p = wide.ports("key-" + i);
+            LockPorts p = wide.lockPorts("key-" + i);
             byte[] a = p.address().getAddress();
             assertEquals(127, a[0]);
             assertTrue(p.basePort() >= 40000 && p.basePort() < 60000);
@@ -60,10 +60,10 @@ class PortSchemeTest {
         }
         assertTrue(addresses.size() > 990, "addresses should almost never repeat: " + addresses.size());
         // Same key, same address: deterministic across calls (and processes).
-        assertEquals(wide.ports("mylock"), wide.ports("mylock"));
+        assertEquals(wide.lockPorts("mylock"), wide.lockPorts("mylock"));
         // The port part stays the original's.
-        assertEquals(44655, wide.ports("mylock").basePort());
-        assertNotEquals(PortScheme.DEFAULT.ports("mylock").address(), wide.ports("mylock").address());
+        assertEquals(44655, wide.lockPorts("mylock").basePort());
+        assertNotEquals(PortScheme.DEFAULT.lockPorts("mylock").address(), wide.lockPorts("mylock").address());
     }
 
     @Test
@@ -85,10 +85,10 @@ class PortSchemeTest {
     @Test
     void nullAndEmptyKeysAreRejected() {
         NullPointerException npe = assertThrows(NullPointerException.class,
-                () -> PortScheme.DEFAULT.ports(null));
+                () -> PortScheme.DEFAULT.lockPorts(null));
         assertTrue(npe.getMessage().contains("key"));
         IllegalArgumentException iae = assertThrows(IllegalArgumentException.class,
-                () -> PortScheme.DEFAULT.ports(""));
+                () -> PortScheme.DEFAULT.lockPorts(""));
         assertTrue(iae.getMessage().contains("empty"));
     }
 }

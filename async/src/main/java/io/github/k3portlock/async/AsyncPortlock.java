@@ -363,12 +363,12 @@ public final class AsyncPortlock {
         Waiter w = new Waiter(future, now, timed, timed ? now + timeoutNanos : 0);
         if (scheduler.isShutdown()) {
             w.state = Waiter.State.DONE;
-            completer.fail(w, schedulerShutDown(scheme.ports(key)));
+            completer.fail(w, schedulerShutDown(scheme.lockPorts(key)));
             return;
         }
         KeyPoller poller;
         do {
-            poller = pollers.computeIfAbsent(key, k -> new KeyPoller(this, scheme.ports(k)));
+            poller = pollers.computeIfAbsent(key, k -> new KeyPoller(this, scheme.lockPorts(k)));
         } while (!poller.start(w));
         KeyPoller p = poller;
         // Registered after start(): nobody else can complete this future before we return it.

@@ -46,7 +46,7 @@ import org.junit.jupiter.api.Test;
 /** Behaviour on real schedulers and real ports: each test names what it proves. */
 class AsyncPortlockTest {
     private final String key = key();
-    private final LockPorts ports = PortScheme.DEFAULT.ports(key);
+    private final LockPorts ports = PortScheme.DEFAULT.lockPorts(key);
     private final CountingBinder binder = new CountingBinder(ports.basePort(), null);
     private final AsyncPortlock locks = AsyncPortlock.builder().binder(binder).build();
     private final Portlock foreign = new Portlock(key);
@@ -76,7 +76,7 @@ class AsyncPortlockTest {
         assertTrue(h.isValid());
         assertEquals(key, h.key());
         assertEquals(2, h.ports().size());
-        assertTrue(ports.ports().containsAll(h.ports()));
+        assertTrue(ports.numbers().containsAll(h.ports()));
         assertFalse(foreign.tryLock(), "held against a blocking Portlock too");
         h.release();
         assertFalse(h.isValid());

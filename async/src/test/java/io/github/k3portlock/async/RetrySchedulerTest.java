@@ -62,7 +62,7 @@ class RetrySchedulerTest {
     /** Starts near the top of the long range: deadlines wrap around, as nanoTime may. */
     private final AtomicLong clock = new AtomicLong(Long.MAX_VALUE - 7 * MS);
     private final String key = key();
-    private final LockPorts ports = PortScheme.DEFAULT.ports(key);
+    private final LockPorts ports = PortScheme.DEFAULT.lockPorts(key);
     private final CountingBinder binder = new CountingBinder(ports.basePort(), clock::get);
     private final Portlock holder = new Portlock(key);
     private long t0;
@@ -534,7 +534,7 @@ class RetrySchedulerTest {
         PortlockException e = assertInstanceOf(PortlockException.class, TestSupport.failure(f));
         assertFalse(e instanceof PortlockTimeoutException);
         assertEquals(key, e.key());
-        assertEquals(ports.basePort(), e.port());
+        assertEquals(ports.basePort(), e.port().getAsInt());
         assertTrue(e.getMessage().contains("out of file descriptors"), e.getMessage());
         verifyNoMoreInteractions(scheduler, scheduled);
         assertEquals(0, locks.activeKeys());

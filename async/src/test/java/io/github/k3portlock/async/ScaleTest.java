@@ -50,7 +50,7 @@ class ScaleTest {
     @Test
     void tenThousandWaitersOnOneKeyShareOnePollerOnOneThread() throws Exception {
         String key = key();
-        CountingBinder binder = new CountingBinder(PortScheme.DEFAULT.ports(key).basePort(), null);
+        CountingBinder binder = new CountingBinder(PortScheme.DEFAULT.lockPorts(key).basePort(), null);
         AsyncPortlock locks = AsyncPortlock.builder().scheduler(scheduler).binder(binder)
                 .firstDelay(FIRST).sleepTime(SLEEP).build();
         Portlock foreign = new Portlock(key);

@@ -89,7 +89,7 @@ public final class Main implements Callable<Integer> {
      */
     static LockPorts ports(CommandSpec spec, SchemeOptions scheme, String key) {
         try {
-            return scheme(spec, scheme).ports(key);
+            return scheme(spec, scheme).lockPorts(key);
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

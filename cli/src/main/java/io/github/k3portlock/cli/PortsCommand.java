@@ -40,7 +40,7 @@ final class PortsCommand implements Callable<Integer> {
         if (ports.address() instanceof Inet6Address) {
             host = "[" + host + "]";
         }
-        for (int port : ports.ports()) {
+        for (int port : ports.numbers()) {
             out.println(address ? host + ":" + port : Integer.toString(port));
         }
         out.flush();

@@ -42,17 +42,17 @@ final class StatusCommand implements Callable<Integer> {
         LockStatus s = LockStatus.inspect(ports);
         PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "lock '%s' is %s: %d of %d ports held, quorum %d, on %s%n", key,
-                s.state().name().toLowerCase(Locale.ROOT), s.heldCount(), ports.ports().size(),
+                s.state().name().toLowerCase(Locale.ROOT), s.heldCount(), ports.numbers().size(),
                 ports.quorum(), Report.host(ports.address()));
-        for (PortStatus p : s.ports()) {
+        for (PortStatus p : s.portStatuses()) {
             out.println(String.format(Locale.ROOT, "  %5d  %-7s  %-9s  %s", p.port(),
-                    p.state().name().toLowerCase(Locale.ROOT), p.socketState(), owner(p)).stripTrailing());
+                    p.state().name().toLowerCase(Locale.ROOT), p.socketState().orElse(""), owner(p)).stripTrailing());
         }
         for (PortHolder h : Report.byPortsHeld(s)) {
             out.printf(Locale.ROOT, "  pid %d: %s%n", h.pid(), h.commandLine().orElse("(command line not readable)"));
         }
-        if (s.ports().stream().anyMatch(p -> p.holders().isEmpty()
-                && "bound".equals(p.socketState()))) {
+        if (s.portStatuses().stream().anyMatch(p -> p.holders().isEmpty()
+                && "bound".equals(p.socketState().orElse("")))) {
             // Not "as the Python k3portlock does": on Linux, where this line is printed, the
             // Python library binds an abstract Unix socket; it binds TCP ports only off Linux.
             out.println("  (bound: a plain bind without listen; Linux does not list such a socket in"

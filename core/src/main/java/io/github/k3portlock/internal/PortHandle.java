@@ -56,7 +56,7 @@ public final class PortHandle implements LockHandle {
     public List<Integer> ports() {
         List<Integer> p = ports;
         if (p == null) {
-            List<Integer> all = target.ports();
+            List<Integer> all = target.numbers();
             Integer[] held = new Integer[Integer.bitCount(heldMask)];
             for (int i = 0, j = 0; i < all.size(); i++) {
                 if ((heldMask & (1 << i)) != 0) {
@@ -98,7 +98,7 @@ public final class PortHandle implements LockHandle {
 
     @Override
     public String toString() {
-        return "LockHandle{key='" + target.key() + "', ports=" + ports()
+        return "LockHandle{key=" + Checks.quote(target.key()) + ", ports=" + ports()
                 + (isValid() ? "" : ", released") + "}";
     }
 }

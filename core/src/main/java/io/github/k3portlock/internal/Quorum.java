@@ -176,10 +176,7 @@ public final class Quorum {
         } else {
             hint = e.getClass().getSimpleName();
         }
-        return new PortlockException(target.key(), address.getPort(),
-                "cannot bind " + address.getAddress().getHostAddress() + ":" + address.getPort()
-                        + " for lock '" + target.key() + "' (" + target + "): " + hint + " ("
-                        + m + ")", e);
+        return PortlockException.bindFailed(target, address, hint + " (" + m + ")", e);
     }
 
     private static void closeAll(Closeable[] held, int bound, Throwable failure) {

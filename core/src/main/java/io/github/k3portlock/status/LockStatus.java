@@ -3,6 +3,7 @@ package io.github.k3portlock.status;
 import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.Portlock;
+import io.github.k3portlock.internal.Checks;
 import io.github.k3portlock.internal.PortBinder;
 import io.github.k3portlock.internal.Quorum;
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -28,7 +30,7 @@ import java.util.stream.Collectors;
  * a stuck lock.
  *
  * <pre>{@code
- * LockStatus s = LockStatus.inspect(PortScheme.DEFAULT.ports("nightly-report"));
+ * LockStatus s = LockStatus.inspect(PortScheme.DEFAULT.lockPorts("nightly-report"));
  * if (s.state() == State.HELD) {
  *     System.err.println("held by " + s.holders());
  * }
@@ -86,8 +88,8 @@ public final class LockStatus {
      * Inspects who holds the lock on {@code target}'s ports, now. Never throws for an unreadable
      * or absent {@code /proc}.
      *
-     * @param target the key's ports, from {@link PortScheme#ports(String)} or
-     *     {@link Portlock#ports()}
+     * @param target the key's ports, from {@link PortScheme#lockPorts(String)} or
+     *     {@link Portlock#lockPorts()}
      * @return a snapshot of the ports' states and holders
      * @throws NullPointerException if {@code target} is null
      */
@@ -114,7 +116,7 @@ public final class LockStatus {
     }
 
     private static LockStatus inspectNow(LockPorts target, Path proc, PortBinder probe) {
-        Set<Integer> wanted = new HashSet<>(target.ports());
+        Set<Integer> wanted = new HashSet<>(target.numbers());
         List<ProcNet.Socket> sockets = new ArrayList<>();
         boolean haveProc;
         try {
@@ -135,7 +137,7 @@ public final class LockStatus {
         // The sockets that occupy each port; TIME_WAIT and socket-less (inode 0) entries do not.
         List<List<ProcNet.Socket>> byPort = new ArrayList<>();
         Set<Long> inodes = new HashSet<>();
-        for (int port : target.ports()) {
+        for (int port : target.numbers()) {
             List<ProcNet.Socket> here = new ArrayList<>();
             for (ProcNet.Socket s : sockets) {
                 if (s.port == port && s.inode != 0 && s.state != ProcNet.TIME_WAIT
@@ -156,7 +158,7 @@ public final class LockStatus {
         int held = 0;
         int unknown = 0;
         for (int i = 0; i < byPort.size(); i++) {
-            int port = target.ports().get(i);
+            int port = target.numbers().get(i);
             List<ProcNet.Socket> here = byPort.get(i);
             if (here.isEmpty()) {
                 State probed = probe(target.socketAddresses().get(i), probe);
@@ -218,11 +220,11 @@ public final class LockStatus {
     }
 
     /**
-     * Returns each port's state, in the order of {@link LockPorts#ports()}.
+     * Returns each port's state, in the order of {@link LockPorts#numbers()}.
      *
      * @return an unmodifiable list, one entry per port
      */
-    public List<PortStatus> ports() {
+    public List<PortStatus> portStatuses() {
         return ports;
     }
 
@@ -266,7 +268,7 @@ public final class LockStatus {
      */
     @Override
     public String toString() {
-        return "lock '" + target.key() + "' " + state.name().toLowerCase(java.util.Locale.ROOT)
+        return "lock " + Checks.quote(target.key()) + " " + state.name().toLowerCase(Locale.ROOT)
                 + " (" + heldCount() + " of " + ports.size() + " ports held, quorum "
                 + target.quorum() + "): "
                 + ports.stream().map(PortStatus::toString).collect(Collectors.joining("; "));

@@ -3,6 +3,7 @@ package io.github.k3portlock.status;
 import io.github.k3portlock.LockPorts;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.stream.Collectors;
 
@@ -55,10 +56,10 @@ public final class PortStatus {
      * took the port from the ephemeral range), another TCP state, or {@code in use} where there is
      * no {@code /proc} to tell.
      *
-     * @return the description; empty for a port that is not held
+     * @return the description, or empty for a port that is not held
      */
-    public String socketState() {
-        return socketState == null ? "" : socketState;
+    public Optional<String> socketState() {
+        return Optional.ofNullable(socketState);
     }
 
     /**
@@ -89,16 +90,12 @@ public final class PortStatus {
     /** Returns e.g. {@code 44655 held (listening) by pid 1234 (java ...)}. */
     @Override
     public String toString() {
-        switch (state) {
-            case FREE:
-                return port + " free";
-            case UNKNOWN:
-                return port + " unknown";
-            default:
-                return port + " held (" + socketState() + ") by " + (holders.isEmpty()
-                        ? "an unknown owner" + (uid < 0 ? "" : " (uid " + uid + ")")
-                        : holders.stream().map(PortHolder::toString)
-                                .collect(Collectors.joining(", ")));
-        }
+        return switch (state) {
+            case FREE -> port + " free";
+            case UNKNOWN -> port + " unknown";
+            case HELD -> port + " held (" + socketState + ") by " + (holders.isEmpty()
+                    ? "an unknown owner" + (uid < 0 ? "" : " (uid " + uid + ")")
+                    : holders.stream().map(PortHolder::toString).collect(Collectors.joining(", ")));
+        };
     }
 }

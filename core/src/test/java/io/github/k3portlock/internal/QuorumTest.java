@@ -131,7 +131,7 @@ class QuorumTest {
         };
         PortlockException e = assertThrows(PortlockException.class,
                 () -> Quorum.tryAcquire(p, emfile));
-        assertEquals(base, e.port());
+        assertEquals(base, e.port().getAsInt());
         assertTrue(e.getMessage().contains("out of file descriptors"), e.getMessage());
         assertTrue(TestSupport.allPortsFree(p));
     }
