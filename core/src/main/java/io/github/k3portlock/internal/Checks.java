@@ -5,8 +5,9 @@ import java.util.Objects;
 
 /**
  * The argument checks every entry point shares, so that a bad key or duration is reported the
- * same way by every class: {@link NullPointerException} for a null, {@link
- * IllegalArgumentException} for a bad value, each message naming the parameter and the lock.
+ * same way by every class: {@link NullPointerException} ("timeout is null for lock 'k'") for a
+ * null, {@link IllegalArgumentException} ("timeout must not be negative, got PT-1S for lock 'k'")
+ * for a bad value, each message naming the parameter and the lock.
  * Also {@link #FOREVER}, the one "no timeout", and {@link #quote(String)}, how a key appears in
  * messages. Stateless and thread-safe.
  */
@@ -36,7 +37,7 @@ public final class Checks {
     public static String key(String key) {
         Objects.requireNonNull(key, "lock key is null");
         if (key.isEmpty()) {
-            throw new IllegalArgumentException("lock key is empty");
+            throw new IllegalArgumentException("lock key must not be empty");
         }
         return key;
     }
@@ -53,8 +54,8 @@ public final class Checks {
     public static Duration timeout(String key, Duration timeout) {
         Objects.requireNonNull(timeout, () -> "timeout is null for lock " + quote(key));
         if (timeout.isNegative()) {
-            throw new IllegalArgumentException("timeout is negative (" + timeout + ") for lock "
-                    + quote(key));
+            throw new IllegalArgumentException("timeout must not be negative, got " + timeout
+                    + " for lock " + quote(key));
         }
         return timeout;
     }
