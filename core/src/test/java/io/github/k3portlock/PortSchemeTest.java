@@ -1,6 +1,7 @@
 package io.github.k3portlock;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,9 +10,10 @@ import java.net.InetAddress;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class PortSchemeTest {
 
@@ -74,12 +76,50 @@ class PortSchemeTest {
         assertThrows(IllegalArgumentException.class, () -> PortScheme.builder().portCount(0));
         assertThrows(IllegalArgumentException.class, () -> PortScheme.builder().range(0, 10));
         assertThrows(IllegalArgumentException.class, () -> PortScheme.builder().range(65000, 1000));
-        assertThrows(IllegalStateException.class,
+        // One exception type for every bad range, whether the setter or build() finds it.
+        IllegalArgumentException over = assertThrows(IllegalArgumentException.class,
                 () -> PortScheme.builder().range(65530, 5).portCount(3).build());
+        assertTrue(over.getMessage().contains("65530"), over.getMessage());
         assertThrows(IllegalArgumentException.class, () -> PortScheme.builder().host("localhost"));
         assertThrows(NullPointerException.class, () -> PortScheme.builder().host((InetAddress) null));
-        assertThrows(IllegalStateException.class,
+        assertThrows(IllegalArgumentException.class,
                 () -> PortScheme.builder().host("127.0.0.1").wideLoopback(true).build());
+    }
+
+    @Test
+    void hostsAreNamedWithoutTheStraySlashOfInetAddressToString() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PortScheme.builder().host("::1").wideLoopback(true).build());
+        assertFalse(e.getMessage().contains("/"), e.getMessage());
+        assertTrue(e.getMessage().contains("::1") || e.getMessage().contains("0:0:0:0:0:0:0:1"),
+                e.getMessage());
+    }
+
+    /** A wildcard would open the lock's ports on every interface: never, not even by opt-in. */
+    @ParameterizedTest
+    @ValueSource(strings = {"0.0.0.0", "::", "0:0:0:0:0:0:0:0"})
+    void wildcardHostsAreRejectedAtOnce(String wildcard) throws Exception {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PortScheme.builder().host(wildcard));
+        assertTrue(e.getMessage().contains("wildcard") && e.getMessage().contains("every interface"),
+                e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> PortScheme.builder().allowNonLoopback().host(InetAddress.getByName(wildcard)));
+    }
+
+    /** A non-loopback address is reachable from the network: only through the documented opt-in. */
+    @Test
+    void aNonLoopbackHostNeedsTheExplicitOptIn() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PortScheme.builder().host("192.0.2.1").build());
+        assertTrue(e.getMessage().contains("192.0.2.1") && e.getMessage().contains("allowNonLoopback"),
+                e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> PortScheme.builder().host("224.0.0.1").allowNonLoopback().build(), "multicast");
+        PortScheme s = PortScheme.builder().host("192.0.2.1").allowNonLoopback().build();
+        assertEquals("192.0.2.1", s.host().getHostAddress());
+        assertEquals(PortScheme.DEFAULT, PortScheme.builder().allowNonLoopback().build(),
+                "the opt-in changes nothing for a loopback host");
     }
 
     @Test
