@@ -20,6 +20,8 @@ public final class LockPorts {
     private final int quorum;
     private final List<Integer> ports;
     private final List<InetSocketAddress> socketAddresses;
+    /** Computed once: handles name it in leak warnings. */
+    private final String text;
 
     LockPorts(String key, InetAddress address, int basePort, int count) {
         this.key = Objects.requireNonNull(key, "key");
@@ -34,6 +36,8 @@ public final class LockPorts {
         }
         this.ports = Collections.unmodifiableList(p);
         this.socketAddresses = Collections.unmodifiableList(a);
+        this.text = address.getHostAddress() + ":" + basePort
+                + (count > 1 ? "-" + (basePort + count - 1) : "") + " (quorum " + quorum + ")";
     }
 
     /**
@@ -94,9 +98,7 @@ public final class LockPorts {
     /** Returns e.g. {@code 127.0.0.1:44655-44657 (quorum 2)}. */
     @Override
     public String toString() {
-        return address.getHostAddress() + ":" + basePort
-                + (ports.size() > 1 ? "-" + (basePort + ports.size() - 1) : "")
-                + " (quorum " + quorum + ")";
+        return text;
     }
 
     @Override
