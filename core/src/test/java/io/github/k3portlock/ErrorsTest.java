@@ -37,7 +37,11 @@ class ErrorsTest {
         assertTrue(s.getMessage().contains("sleepTime") && s.getMessage().contains(key));
         assertThrows(IllegalArgumentException.class,
                 () -> new Portlock(key, Duration.ofSeconds(1), Duration.ZERO));
-        assertThrows(NullPointerException.class, () -> new Portlock(key, null));
+        NullPointerException n = assertThrows(NullPointerException.class, () -> new Portlock(key, null));
+        assertEquals("timeout is null for lock '" + key + "'", n.getMessage());
+        NullPointerException ns = assertThrows(NullPointerException.class,
+                () -> new Portlock(key, Duration.ZERO, null));
+        assertEquals("sleepTime is null for lock '" + key + "'", ns.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> Portlock.builder(key).timeout(Duration.ofSeconds(-1)));
     }
@@ -110,5 +114,26 @@ class ErrorsTest {
         };
         Portlock lock3 = new Portlock(ports, Duration.ZERO, Duration.ofMillis(1), broken);
         assertThrows(IllegalStateException.class, lock3::tryLock);
+    }
+
+    /** A 10 KB key: messages name it cut to 64 characters, the accessor keeps it whole. */
+    @Test
+    void aHugeKeyIsCutInMessagesButKeptWholeInTheException() {
+        String key = freshKey() + "x".repeat(10_240);
+        IllegalArgumentException t = assertThrows(IllegalArgumentException.class,
+                () -> new Portlock(key, Duration.ofMillis(-1)));
+        assertTrue(t.getMessage().length() < 300, t.getMessage().length() + " chars");
+        assertTrue(t.getMessage().contains(key.substring(0, 64) + "…(" + key.length() + " chars)'"),
+                t.getMessage());
+        try (Portlock holder = new Portlock(key); Portlock waiter = new Portlock(key, Duration.ZERO)) {
+            assertTrue(holder.tryLock());
+            assertTrue(holder.toString().length() < 300, holder.toString());
+            PortlockTimeoutException e = assertThrows(PortlockTimeoutException.class, waiter::acquire);
+            assertEquals(key, e.key(), "the accessor keeps the whole key");
+            assertTrue(e.getMessage().length() < 300, e.getMessage().length() + " chars");
+            assertTrue(e.getMessage().startsWith("timed out after "), e.getMessage());
+            assertTrue(e.getMessage().contains(waiter.lockPorts().toString()), e.getMessage());
+            assertTrue(e.port().isEmpty(), "no single port is to blame for a timeout");
+        }
     }
 }
