@@ -103,11 +103,8 @@ public final class LockPorts {
 
     @Override
     public boolean equals(Object o) {
-        if (!(o instanceof LockPorts)) {
-            return false;
-        }
-        LockPorts other = (LockPorts) o;
-        return key.equals(other.key) && address.equals(other.address)
+        return o instanceof LockPorts other && key.equals(other.key)
+                && address.equals(other.address)
                 && basePort == other.basePort && ports.size() == other.ports.size();
     }
 

@@ -159,11 +159,8 @@ public final class PortScheme {
 
     @Override
     public boolean equals(Object o) {
-        if (!(o instanceof PortScheme)) {
-            return false;
-        }
-        PortScheme s = (PortScheme) o;
-        return host.equals(s.host) && rangeStart == s.rangeStart && rangeSize == s.rangeSize
+        return o instanceof PortScheme s && host.equals(s.host) && rangeStart == s.rangeStart
+                && rangeSize == s.rangeSize
                 && portCount == s.portCount && wideLoopback == s.wideLoopback;
     }
 

@@ -262,7 +262,8 @@ public final class Portlock implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Portlock{key=" + Checks.quote(target.key()) + ", " + target + (hasLocked() ? ", held" : "") + "}";
+        return "Portlock{key=" + Checks.quote(target.key()) + ", " + target
+                + (hasLocked() ? ", held" : "") + "}";
     }
 
     /**

@@ -110,6 +110,7 @@ public interface PortBinder {
          * @param backlog the backlog
          * @throws IOException as {@link PortBinder#bind}
          */
-        void bind(ServerSocketChannel ch, InetSocketAddress address, int backlog) throws IOException;
+        void bind(ServerSocketChannel ch, InetSocketAddress address, int backlog)
+                throws IOException;
     }
 }

@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -140,15 +142,15 @@ public final class LockStatus {
         for (int port : target.numbers()) {
             List<ProcNet.Socket> here = new ArrayList<>();
             for (ProcNet.Socket s : sockets) {
-                if (s.port == port && s.inode != 0 && s.state != ProcNet.TIME_WAIT
-                        && ProcNet.occupies(s.address, target.address())) {
+                if (s.port() == port && s.inode() != 0 && s.state() != ProcNet.TIME_WAIT
+                        && ProcNet.occupies(s.address(), target.address())) {
                     here.add(s);
-                    inodes.add(s.inode);
+                    inodes.add(s.inode());
                 }
             }
             // The listening socket first: it is the one that names a lock holder.
-            here.sort((a, b) -> Boolean.compare(b.state == ProcNet.LISTEN,
-                    a.state == ProcNet.LISTEN));
+            here.sort((a, b) -> Boolean.compare(b.state() == ProcNet.LISTEN,
+                    a.state() == ProcNet.LISTEN));
             byPort.add(here);
         }
 
@@ -167,23 +169,24 @@ public final class LockStatus {
                 } else if (probed == State.UNKNOWN) {
                     unknown++;
                 }
-                statuses.add(new PortStatus(port, probed, probed != State.HELD ? null
-                        : haveProc ? "bound" : "in use", -1, List.of()));
+                statuses.add(new PortStatus(port, probed, probed != State.HELD ? Optional.empty()
+                        : Optional.of(haveProc ? "bound" : "in use"), OptionalInt.empty(),
+                        List.of()));
                 continue;
             }
             held++;
             Set<Long> pids = new TreeSet<>();
             for (ProcNet.Socket s : here) {
-                pids.addAll(owners.getOrDefault(s.inode, Set.of()));
+                pids.addAll(owners.getOrDefault(s.inode(), Set.of()));
             }
             List<PortHolder> holders = new ArrayList<>();
             for (long pid : pids) {
                 holders.add(known.computeIfAbsent(pid,
-                        p -> new PortHolder(p, ProcNet.commandLine(proc, p))));
+                        p -> new PortHolder(p, Optional.ofNullable(ProcNet.commandLine(proc, p)))));
             }
             ProcNet.Socket first = here.get(0);
-            statuses.add(new PortStatus(port, State.HELD, first.stateName(), first.uid,
-                    holders));
+            statuses.add(new PortStatus(port, State.HELD, Optional.of(first.stateName()),
+                    first.uid() < 0 ? OptionalInt.empty() : OptionalInt.of(first.uid()), holders));
         }
         State state = held >= target.quorum() ? State.HELD
                 : held + unknown >= target.quorum() ? State.UNKNOWN : State.FREE;

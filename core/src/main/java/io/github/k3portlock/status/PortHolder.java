@@ -11,59 +11,36 @@ import java.util.Optional;
  *
  * <p>Instances are immutable and thread-safe. They describe a moment: the process may have exited
  * or closed the socket since.
+ *
+ * @param pid the process id, as seen in this process's pid namespace
+ * @param commandLine the process's command line, its arguments joined by single spaces; empty
+ *     when it could not be read (the process exited, or the platform hides it)
  */
-public final class PortHolder implements Comparable<PortHolder> {
-    private static final Comparator<String> BY_COMMAND_LINE =
-            Comparator.nullsFirst(Comparator.naturalOrder());
-
-    private final long pid;
-    private final String commandLine;
-
-    PortHolder(long pid, String commandLine) {
-        this.pid = pid;
-        this.commandLine = commandLine == null || commandLine.isEmpty() ? null : commandLine;
-    }
+public record PortHolder(long pid, Optional<String> commandLine) implements Comparable<PortHolder> {
+    private static final Comparator<PortHolder> ORDER = Comparator.comparingLong(PortHolder::pid)
+            .thenComparing(h -> h.commandLine().orElse(null),
+                    Comparator.nullsFirst(Comparator.naturalOrder()));
 
     /**
-     * Returns the process id.
+     * Creates a holder; an empty command line is stored as absent.
      *
-     * @return the pid, as seen in this process's pid namespace
+     * @param pid the process id
+     * @param commandLine the command line, or empty
+     * @throws NullPointerException if {@code commandLine} is null
      */
-    public long pid() {
-        return pid;
+    public PortHolder {
+        commandLine = Objects.requireNonNull(commandLine, "commandLine").filter(c -> !c.isEmpty());
     }
 
-    /**
-     * Returns the process's command line, its arguments joined by single spaces.
-     *
-     * @return the command line, or empty when it could not be read (the process exited, or the
-     *     platform hides it)
-     */
-    public Optional<String> commandLine() {
-        return Optional.ofNullable(commandLine);
-    }
-
-    /** Orders by pid, then command line (consistent with {@link #equals(Object)}). */
+    /** Orders by pid, then command line, absent first (consistent with {@link #equals(Object)}). */
     @Override
     public int compareTo(PortHolder o) {
-        int c = Long.compare(pid, o.pid);
-        return c != 0 ? c : BY_COMMAND_LINE.compare(commandLine, o.commandLine);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof PortHolder && ((PortHolder) o).pid == pid
-                && Objects.equals(((PortHolder) o).commandLine, commandLine);
-    }
-
-    @Override
-    public int hashCode() {
-        return Long.hashCode(pid);
+        return ORDER.compare(this, o);
     }
 
     /** Returns e.g. {@code pid 1234 (java -jar app.jar)}. */
     @Override
     public String toString() {
-        return "pid " + pid + (commandLine == null ? "" : " (" + commandLine + ")");
+        return "pid " + pid + commandLine.map(c -> " (" + c + ")").orElse("");
     }
 }
