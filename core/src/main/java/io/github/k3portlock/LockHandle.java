@@ -10,6 +10,14 @@ import java.util.List;
  * invalid handle has no effect. The lock is held on behalf of the whole process, not of a thread:
  * any thread may release it.
  *
+ * <p><b>Release every handle.</b> A handle that becomes unreachable without being released is
+ * reported, not released: a warning is logged through {@link System.Logger} (logger
+ * {@code io.github.k3portlock}) naming the key and its ports, with the stack that acquired it when
+ * the system property {@code k3portlock.debug.leaks} is {@code true}. The lock stays held until
+ * the process exits: the garbage collector does not close the ports, and releasing them when the
+ * handle becomes unreachable could end a critical section that is still running (reachability
+ * is not the end of the work done under the lock), and would hide the bug.
+ *
  * <p>Implementations are thread-safe. Actions in a thread prior to {@link #release()}
  * <i>happen-before</i> actions following the next successful acquisition of the same key in this
  * JVM. Across processes, the lock only orders the critical sections; memory effects there travel

@@ -20,6 +20,8 @@ public final class LockPorts {
     private final int quorum;
     private final List<Integer> ports;
     private final List<InetSocketAddress> socketAddresses;
+    /** Computed once: handles name it in leak warnings. */
+    private final String text;
 
     LockPorts(String key, InetAddress address, int basePort, int count) {
         this.key = Objects.requireNonNull(key, "key");
@@ -34,6 +36,8 @@ public final class LockPorts {
         }
         this.ports = Collections.unmodifiableList(p);
         this.socketAddresses = Collections.unmodifiableList(a);
+        this.text = address.getHostAddress() + ":" + basePort
+                + (count > 1 ? "-" + (basePort + count - 1) : "") + " (quorum " + quorum + ")";
     }
 
     /**
@@ -64,16 +68,17 @@ public final class LockPorts {
     }
 
     /**
-     * Returns all the key's ports in ascending order.
+     * Returns all the key's port numbers in ascending order (a handle holds a quorum of them, see
+     * {@link LockHandle#ports()}).
      *
      * @return an unmodifiable list of {@code count} ports
      */
-    public List<Integer> ports() {
+    public List<Integer> numbers() {
         return ports;
     }
 
     /**
-     * Returns the ports as socket addresses, in the same order as {@link #ports()}.
+     * Returns the ports as socket addresses, in the same order as {@link #numbers()}.
      *
      * @return an unmodifiable list
      */
@@ -93,18 +98,13 @@ public final class LockPorts {
     /** Returns e.g. {@code 127.0.0.1:44655-44657 (quorum 2)}. */
     @Override
     public String toString() {
-        return address.getHostAddress() + ":" + basePort
-                + (ports.size() > 1 ? "-" + (basePort + ports.size() - 1) : "")
-                + " (quorum " + quorum + ")";
+        return text;
     }
 
     @Override
     public boolean equals(Object o) {
-        if (!(o instanceof LockPorts)) {
-            return false;
-        }
-        LockPorts other = (LockPorts) o;
-        return key.equals(other.key) && address.equals(other.address)
+        return o instanceof LockPorts other && key.equals(other.key)
+                && address.equals(other.address)
                 && basePort == other.basePort && ports.size() == other.ports.size();
     }
 

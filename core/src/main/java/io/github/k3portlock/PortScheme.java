@@ -1,5 +1,6 @@
 package io.github.k3portlock;
 
+import io.github.k3portlock.internal.Checks;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -24,8 +25,15 @@ import java.util.Objects;
  * compatibility with the Python original, and on systems (macOS, Windows) where only
  * {@code 127.0.0.1} is configured: there wide loopback fails at once with "address not local".
  *
+ * <p><b>Loopback only, unless asked.</b> The host must be a loopback address: a lock's ports are
+ * then unreachable from the network. A wildcard address ({@code 0.0.0.0}, {@code ::}) is always
+ * rejected, since it would open the ports on every interface. Another address of this machine
+ * (e.g. to share a lock with a container through a bridge address) is accepted only after
+ * {@link Builder#allowNonLoopback()}; its ports are then reachable from wherever that address is,
+ * and anyone who can connect to them can see that the lock is held.
+ *
  * <p>Instances are immutable and thread-safe. Two processes must use equal schemes to exclude
- * each other.
+ * each other. All invalid settings are reported with {@link IllegalArgumentException}.
  */
 public final class PortScheme {
     private static final InetAddress LOCALHOST_V4 = v4(0, 0, 1);
@@ -70,8 +78,8 @@ public final class PortScheme {
      * @throws NullPointerException if {@code key} is null
      * @throws IllegalArgumentException if {@code key} is empty
      */
-    public LockPorts ports(String key) {
-        checkKey(key);
+    public LockPorts lockPorts(String key) {
+        Checks.key(key);
         BigInteger h = new BigInteger(1, sha1(key.getBytes(StandardCharsets.UTF_8)));
         BigInteger[] qr = h.divideAndRemainder(BigInteger.valueOf(rangeSize));
         int base = rangeStart + qr[1].intValue();
@@ -91,12 +99,9 @@ public final class PortScheme {
         }
     }
 
-    static String checkKey(String key) {
-        Objects.requireNonNull(key, "lock key must not be null");
-        if (key.isEmpty()) {
-            throw new IllegalArgumentException("lock key must not be empty");
-        }
-        return key;
+    /** An address for messages: its literal, without {@link InetAddress#toString()}'s slash. */
+    private static String text(InetAddress a) {
+        return a.getHostAddress();
     }
 
     private static byte[] sha1(byte[] bytes) {
@@ -154,11 +159,8 @@ public final class PortScheme {
 
     @Override
     public boolean equals(Object o) {
-        if (!(o instanceof PortScheme)) {
-            return false;
-        }
-        PortScheme s = (PortScheme) o;
-        return host.equals(s.host) && rangeStart == s.rangeStart && rangeSize == s.rangeSize
+        return o instanceof PortScheme s && host.equals(s.host) && rangeStart == s.rangeStart
+                && rangeSize == s.rangeSize
                 && portCount == s.portCount && wideLoopback == s.wideLoopback;
     }
 
@@ -183,19 +185,32 @@ public final class PortScheme {
         private int rangeSize = 20000;
         private int portCount = 3;
         private boolean wideLoopback;
+        private boolean allowNonLoopback;
 
         private Builder() {
         }
 
         /**
-         * Sets the host to bind on; it must be an address of this machine.
+         * Sets the host to bind on: a loopback address, or another address of this machine after
+         * {@link #allowNonLoopback()}.
          *
-         * @param host a local address, e.g. {@code 127.0.0.1} or {@code ::1}
+         * @param host a loopback address, e.g. {@code 127.0.0.1} or {@code ::1}
          * @return this builder
          * @throws NullPointerException if {@code host} is null
+         * @throws IllegalArgumentException if {@code host} is a wildcard or multicast address
          */
         public Builder host(InetAddress host) {
-            this.host = Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(host, "host");
+            if (host.isAnyLocalAddress()) {
+                throw new IllegalArgumentException("host " + text(host) + " is a wildcard address:"
+                        + " it would open the lock's ports on every interface; use a loopback"
+                        + " address such as 127.0.0.1 or ::1");
+            }
+            if (host.isMulticastAddress()) {
+                throw new IllegalArgumentException("host " + text(host)
+                        + " is a multicast address, not an address of this machine");
+            }
+            this.host = host;
             this.hostSet = true;
             return this;
         }
@@ -205,7 +220,8 @@ public final class PortScheme {
          *
          * @param literal an IPv4 or IPv6 literal such as {@code "127.0.0.1"}
          * @return this builder
-         * @throws IllegalArgumentException if {@code literal} is not an IP literal
+         * @throws IllegalArgumentException if {@code literal} is not an IP literal, or is a
+         *     wildcard or multicast address
          */
         public Builder host(String literal) {
             Objects.requireNonNull(literal, "host");
@@ -253,6 +269,18 @@ public final class PortScheme {
         }
 
         /**
+         * Allows a {@link #host} that is not a loopback address: an address of this machine on a
+         * real interface, whose ports (and so whether the lock is held) can be reached from the
+         * network. Off by default; a wildcard address is refused even so.
+         *
+         * @return this builder
+         */
+        public Builder allowNonLoopback() {
+            this.allowNonLoopback = true;
+            return this;
+        }
+
+        /**
          * Spreads keys over the whole {@code 127.0.0.0/8} network (Linux), see {@link PortScheme}.
          *
          * @param wide {@code true} to take the address from the key's hash
@@ -267,17 +295,23 @@ public final class PortScheme {
          * Builds the scheme.
          *
          * @return an immutable scheme
-         * @throws IllegalStateException if the last port would exceed 65535, or wide loopback is
-         *     combined with an explicit host
+         * @throws IllegalArgumentException if the last port would exceed 65535, wide loopback is
+         *     combined with an explicit host, or the host is not a loopback address and
+         *     {@link #allowNonLoopback()} was not called
          */
         public PortScheme build() {
             if ((long) rangeStart + rangeSize - 1 + portCount - 1 > 65535) {
-                throw new IllegalStateException("range " + rangeStart + "+" + rangeSize + " with "
-                        + portCount + " ports per key exceeds port 65535");
+                throw new IllegalArgumentException("port range " + rangeStart + "+" + rangeSize
+                        + " with " + portCount + " ports per key exceeds port 65535");
             }
             if (wideLoopback && hostSet) {
-                throw new IllegalStateException(
-                        "wide loopback takes the address from the key; do not also set host " + host);
+                throw new IllegalArgumentException("wide loopback takes the address from the key;"
+                        + " do not also set host " + text(host));
+            }
+            if (!host.isLoopbackAddress() && !allowNonLoopback) {
+                throw new IllegalArgumentException("host " + text(host) + " is not a loopback"
+                        + " address: the lock's ports would be reachable from the network; call"
+                        + " allowNonLoopback() if that is intended");
             }
             return new PortScheme(this);
         }

@@ -1,11 +1,11 @@
 package io.github.k3portlock;
 
+import io.github.k3portlock.internal.Checks;
 import io.github.k3portlock.internal.PortBinder;
 import io.github.k3portlock.internal.PortHandle;
 import io.github.k3portlock.internal.Quorum;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -86,21 +86,21 @@ public final class Portlock implements AutoCloseable {
      * {@code timeout}, trying again every {@code sleepTime}.
      *
      * @param key the lock key, not empty
-     * @param timeout how long {@link #acquire()} waits; zero means one attempt; durations beyond
-     *     292 years mean "forever"
+     * @param timeout how long {@link #acquire()} waits; zero means one attempt; a century or more
+     *     means "forever"
      * @param sleepTime the pause between attempts, positive; it never stretches the timeout
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if {@code key} is empty, {@code timeout} negative, or
      *     {@code sleepTime} not positive
      */
     public Portlock(String key, Duration timeout, Duration sleepTime) {
-        this(PortScheme.DEFAULT.ports(key), timeout, sleepTime, PortBinder.DEFAULT);
+        this(PortScheme.DEFAULT.lockPorts(key), timeout, sleepTime, PortBinder.DEFAULT);
     }
 
     Portlock(LockPorts target, Duration timeout, Duration sleepTime, PortBinder binder) {
         this.target = target;
-        this.timeoutNanos = saturatedNanos(checkTimeout(target.key(), timeout));
-        this.sleepNanos = saturatedNanos(checkSleepTime(target.key(), sleepTime));
+        this.timeoutNanos = Checks.nanos(Checks.timeout(target.key(), timeout));
+        this.sleepNanos = Checks.nanos(Checks.positive(target.key(), "sleepTime", sleepTime));
         this.binder = Objects.requireNonNull(binder, "binder");
     }
 
@@ -113,30 +113,7 @@ public final class Portlock implements AutoCloseable {
      * @throws IllegalArgumentException if {@code key} is empty
      */
     public static Builder builder(String key) {
-        return new Builder(PortScheme.checkKey(key));
-    }
-
-    static Duration checkTimeout(String key, Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout");
-        if (timeout.isNegative()) {
-            throw new IllegalArgumentException(
-                    "timeout must not be negative, got " + timeout + " for lock '" + key + "'");
-        }
-        return timeout;
-    }
-
-    /** Nanoseconds, capped at {@code Long.MAX_VALUE} (292 years: "forever"). */
-    static long saturatedNanos(Duration d) {
-        return d.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : d.toNanos();
-    }
-
-    static Duration checkSleepTime(String key, Duration sleepTime) {
-        Objects.requireNonNull(sleepTime, "sleepTime");
-        if (sleepTime.isNegative() || sleepTime.isZero()) {
-            throw new IllegalArgumentException(
-                    "sleepTime must be positive, got " + sleepTime + " for lock '" + key + "'");
-        }
-        return sleepTime;
+        return new Builder(Checks.key(key));
     }
 
     /**
@@ -184,8 +161,7 @@ public final class Portlock implements AutoCloseable {
             long waited = System.nanoTime() - start;
             long remaining = timeoutNanos - waited;
             if (remaining <= 0) {
-                throw new PortlockTimeoutException(target.key(), target.toString(),
-                        Duration.ofNanos(waited));
+                throw PortlockTimeoutException.timedOut(target, Duration.ofNanos(waited));
             }
             pause(Math.min(sleepNanos, remaining));
         }
@@ -200,8 +176,7 @@ public final class Portlock implements AutoCloseable {
             released.awaitNanos(nanos);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new PortlockException(target.key(), -1,
-                    "interrupted while waiting for lock '" + target.key() + "' (" + target + ")", e);
+            throw PortlockException.interrupted(target, e);
         } finally {
             mutex.unlock();
         }
@@ -219,8 +194,8 @@ public final class Portlock implements AutoCloseable {
                 return;
             }
             if (owner != Thread.currentThread() && owner.isAlive()) {
-                throw new IllegalMonitorStateException("lock '" + target.key()
-                        + "' is held by thread " + owner.getName() + ", not by "
+                throw new IllegalMonitorStateException("lock " + Checks.quote(target.key())
+                        + " is held by thread " + owner.getName() + ", not by "
                         + Thread.currentThread().getName());
             }
             PortHandle h = handle;
@@ -271,7 +246,7 @@ public final class Portlock implements AutoCloseable {
      *
      * @return the key's ports
      */
-    public LockPorts ports() {
+    public LockPorts lockPorts() {
         return target;
     }
 
@@ -287,7 +262,8 @@ public final class Portlock implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Portlock{key='" + target.key() + "', " + target + (hasLocked() ? ", held" : "") + "}";
+        return "Portlock{key=" + Checks.quote(target.key()) + ", " + target
+                + (hasLocked() ? ", held" : "") + "}";
     }
 
     /**
@@ -312,7 +288,7 @@ public final class Portlock implements AutoCloseable {
          * @throws IllegalArgumentException if negative
          */
         public Builder timeout(Duration timeout) {
-            this.timeout = checkTimeout(key, timeout);
+            this.timeout = Checks.timeout(key, timeout);
             return this;
         }
 
@@ -324,7 +300,7 @@ public final class Portlock implements AutoCloseable {
          * @throws IllegalArgumentException if not positive
          */
         public Builder sleepTime(Duration sleepTime) {
-            this.sleepTime = checkSleepTime(key, sleepTime);
+            this.sleepTime = Checks.positive(key, "sleepTime", sleepTime);
             return this;
         }
 
@@ -345,7 +321,7 @@ public final class Portlock implements AutoCloseable {
          * @return a new, unlocked {@link Portlock}
          */
         public Portlock build() {
-            return new Portlock(scheme.ports(key), timeout, sleepTime, PortBinder.DEFAULT);
+            return new Portlock(scheme.lockPorts(key), timeout, sleepTime, PortBinder.DEFAULT);
         }
     }
 }

@@ -5,20 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.mockito.ArgumentMatchers.any;
-import static org.mockito.Mockito.mock;
-import static org.mockito.Mockito.times;
-import static org.mockito.Mockito.verify;
-import static org.mockito.Mockito.when;
 
 import io.github.k3portlock.internal.PortBinder;
-import java.io.Closeable;
 import java.io.IOException;
 import java.net.BindException;
-import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class ErrorsTest {
@@ -43,7 +37,11 @@ class ErrorsTest {
         assertTrue(s.getMessage().contains("sleepTime") && s.getMessage().contains(key));
         assertThrows(IllegalArgumentException.class,
                 () -> new Portlock(key, Duration.ofSeconds(1), Duration.ZERO));
-        assertThrows(NullPointerException.class, () -> new Portlock(key, null));
+        NullPointerException n = assertThrows(NullPointerException.class, () -> new Portlock(key, null));
+        assertEquals("timeout is null for lock '" + key + "'", n.getMessage());
+        NullPointerException ns = assertThrows(NullPointerException.class,
+                () -> new Portlock(key, Duration.ZERO, null));
+        assertEquals("sleepTime is null for lock '" + key + "'", ns.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> Portlock.builder(key).timeout(Duration.ofSeconds(-1)));
     }
@@ -52,7 +50,7 @@ class ErrorsTest {
     @Test
     void nonLocalHostFailsFastNotAfterTheTimeout() {
         String key = freshKey();
-        PortScheme remote = PortScheme.builder().host("203.0.113.7").build();
+        PortScheme remote = PortScheme.builder().host("203.0.113.7").allowNonLoopback().build();
         Portlock lock = Portlock.builder(key).scheme(remote).timeout(Duration.ofSeconds(20)).build();
         long fds = TestSupport.openFds();
         long t0 = System.nanoTime();
@@ -61,8 +59,8 @@ class ErrorsTest {
         assertFalse(e instanceof PortlockTimeoutException, "a permanent error is not a timeout");
         assertTrue(ms < 5000, "failed after " + ms + " ms; must not wait for the 20 s timeout");
         assertEquals(key, e.key());
-        assertEquals(lock.ports().basePort(), e.port());
-        assertTrue(e.getMessage().contains("203.0.113.7:" + lock.ports().basePort()), e.getMessage());
+        assertEquals(lock.lockPorts().basePort(), e.port().getAsInt());
+        assertTrue(e.getMessage().contains("203.0.113.7:" + lock.lockPorts().basePort()), e.getMessage());
         assertTrue(e.getMessage().contains("not local"), e.getMessage());
         assertTrue(e.getCause() instanceof IOException);
         assertFalse(lock.hasLocked());
@@ -74,22 +72,23 @@ class ErrorsTest {
     void tooManyOpenFilesIsAClearErrorAndLeaksNothing() throws Exception {
         LockPorts ports = TestSupport.freePorts();
         String key = ports.key();
-        PortBinder binder = mock(PortBinder.class);
-        Closeable[] first = new Closeable[1];
-        when(binder.bind(any())).thenAnswer(inv -> {
-            first[0] = PortBinder.DEFAULT.bind(inv.getArgument(0));
-            return first[0];
-        }).thenThrow(new SocketException("Too many open files"));
+        AtomicInteger opens = new AtomicInteger();
+        PortBinder binder = address -> {
+            if (opens.incrementAndGet() > 1) {
+                throw new SocketException("Too many open files");
+            }
+            return PortBinder.DEFAULT.open(address);
+        };
         Portlock lock = new Portlock(ports, Duration.ofSeconds(20), Duration.ofMillis(10), binder);
         long fds = TestSupport.openFds();
         long t0 = System.nanoTime();
         PortlockException e = assertThrows(PortlockException.class, lock::acquire);
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5), "must fail at once");
         assertFalse(e instanceof PortlockTimeoutException);
-        assertEquals(ports.basePort() + 1, e.port());
+        assertEquals(ports.basePort() + 1, e.port().getAsInt());
         assertTrue(e.getMessage().contains("out of file descriptors"), e.getMessage());
         assertTrue(e.getMessage().contains(key), e.getMessage());
-        verify(binder, times(2)).bind(any(InetSocketAddress.class));
+        assertEquals(2, opens.get(), "the first port bound, the second could not open");
         assertEquals(fds, TestSupport.openFds(), "the port bound before the failure was closed");
         assertTrue(TestSupport.allPortsFree(ports));
         assertFalse(lock.hasLocked());
@@ -98,15 +97,15 @@ class ErrorsTest {
     @Test
     void contentionIsOnlyAddressInUse() throws Exception {
         String key = freshKey();
-        LockPorts ports = PortScheme.DEFAULT.ports(key);
-        PortBinder busy = a -> {
+        LockPorts ports = PortScheme.DEFAULT.lockPorts(key);
+        PortBinder busy = PortBinder.binding((ch, a, backlog) -> {
             throw new BindException("Address already in use");
-        };
+        });
         Portlock lock = new Portlock(ports, Duration.ZERO, Duration.ofMillis(1), busy);
         assertFalse(lock.tryLock());
-        PortBinder denied = a -> {
+        PortBinder denied = PortBinder.binding((ch, a, backlog) -> {
             throw new BindException("Permission denied");
-        };
+        });
         Portlock lock2 = new Portlock(ports, Duration.ZERO, Duration.ofMillis(1), denied);
         PortlockException e = assertThrows(PortlockException.class, lock2::tryLock);
         assertTrue(e.getMessage().contains("permission denied"), e.getMessage());
@@ -115,5 +114,26 @@ class ErrorsTest {
         };
         Portlock lock3 = new Portlock(ports, Duration.ZERO, Duration.ofMillis(1), broken);
         assertThrows(IllegalStateException.class, lock3::tryLock);
+    }
+
+    /** A 10 KB key: messages name it cut to 64 characters, the accessor keeps it whole. */
+    @Test
+    void aHugeKeyIsCutInMessagesButKeptWholeInTheException() {
+        String key = freshKey() + "x".repeat(10_240);
+        IllegalArgumentException t = assertThrows(IllegalArgumentException.class,
+                () -> new Portlock(key, Duration.ofMillis(-1)));
+        assertTrue(t.getMessage().length() < 300, t.getMessage().length() + " chars");
+        assertTrue(t.getMessage().contains(key.substring(0, 64) + "…(" + key.length() + " chars)'"),
+                t.getMessage());
+        try (Portlock holder = new Portlock(key); Portlock waiter = new Portlock(key, Duration.ZERO)) {
+            assertTrue(holder.tryLock());
+            assertTrue(holder.toString().length() < 300, holder.toString());
+            PortlockTimeoutException e = assertThrows(PortlockTimeoutException.class, waiter::acquire);
+            assertEquals(key, e.key(), "the accessor keeps the whole key");
+            assertTrue(e.getMessage().length() < 300, e.getMessage().length() + " chars");
+            assertTrue(e.getMessage().startsWith("timed out after "), e.getMessage());
+            assertTrue(e.getMessage().contains(waiter.lockPorts().toString()), e.getMessage());
+            assertTrue(e.port().isEmpty(), "no single port is to blame for a timeout");
+        }
     }
 }

@@ -27,10 +27,10 @@ class PortlockTest {
         assertFalse(lock.hasLocked());
         assertTrue(lock.tryLock());
         assertTrue(lock.hasLocked());
-        assertFalse(allPortsFree(lock.ports()));
+        assertFalse(allPortsFree(lock.lockPorts()));
         lock.release();
         assertFalse(lock.hasLocked());
-        assertTrue(allPortsFree(lock.ports()), "release must close every port");
+        assertTrue(allPortsFree(lock.lockPorts()), "release must close every port");
         lock.release(); // no-op when nothing is held
         assertFalse(lock.hasLocked());
     }
@@ -75,7 +75,7 @@ class PortlockTest {
         LockPorts ports;
         try (Portlock lock = new Portlock(key, Duration.ofSeconds(3))) {
             lock.acquire();
-            ports = lock.ports();
+            ports = lock.lockPorts();
             assertTrue(lock.hasLocked());
         }
         assertTrue(allPortsFree(ports));
@@ -108,7 +108,7 @@ class PortlockTest {
                 Duration.ofMillis(1));
         runSections(3, 300, i -> shared);
         assertFalse(shared.hasLocked());
-        assertTrue(allPortsFree(shared.ports()));
+        assertTrue(allPortsFree(shared.lockPorts()));
     }
 
     /** The original's thread tests: 10 threads x 1000 sections, one instance per thread. */
@@ -120,7 +120,7 @@ class PortlockTest {
             locks.add(new Portlock(key, Duration.ofSeconds(120), Duration.ofMillis(1)));
         }
         runSections(10, 1000, locks::get);
-        assertTrue(allPortsFree(locks.get(0).ports()));
+        assertTrue(allPortsFree(locks.get(0).lockPorts()));
     }
 
     interface LockFor {
@@ -176,7 +176,7 @@ class PortlockTest {
             assertEquals(key, e.key());
             assertTrue(e.waited().toMillis() >= 290, e.waited().toString());
             assertTrue(e.getMessage().contains(key) && e.getMessage().contains(
-                    String.valueOf(holder.ports().basePort())), e.getMessage());
+                    String.valueOf(holder.lockPorts().basePort())), e.getMessage());
             assertFalse(waiter.hasLocked());
         }
     }
@@ -265,7 +265,7 @@ class PortlockTest {
         PortScheme wide = PortScheme.builder().wideLoopback(true).build();
         try (Portlock lock = Portlock.builder(key).scheme(wide).timeout(Duration.ofMillis(50))
                 .sleepTime(Duration.ofMillis(5)).build()) {
-            assertEquals(wide.ports(key), lock.ports());
+            assertEquals(wide.lockPorts(key), lock.lockPorts());
             lock.acquire();
             assertTrue(lock.hasLocked());
             try (Portlock same = Portlock.builder(key).scheme(wide).build();

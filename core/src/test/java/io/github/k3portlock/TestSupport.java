@@ -100,7 +100,7 @@ public final class TestSupport {
     /** The ports of a fresh key whose three ports are all free right now. */
     public static LockPorts freePorts() {
         for (int i = 0; i < 50; i++) {
-            LockPorts p = PortScheme.DEFAULT.ports(freshKey());
+            LockPorts p = PortScheme.DEFAULT.lockPorts(freshKey());
             if (allPortsFree(p)) {
                 return p;
             }

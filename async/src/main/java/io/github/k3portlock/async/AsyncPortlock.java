@@ -282,12 +282,12 @@ public final class AsyncPortlock implements AsyncLocks {
         Waiter w = new Waiter(future, now, timed, timed ? now + timeoutNanos : 0);
         if (scheduler.isShutdown()) {
             w.done();
-            completer.fail(w, Failures.schedulerShutDown(scheme.ports(key), scheduler));
+            completer.fail(w, Failures.schedulerShutDown(scheme.lockPorts(key), scheduler));
             return;
         }
         KeyPoller poller;
         do {
-            poller = pollers.computeIfAbsent(key, k -> new KeyPoller(this, scheme.ports(k)));
+            poller = pollers.computeIfAbsent(key, k -> new KeyPoller(this, scheme.lockPorts(k)));
         } while (!poller.start(w));
         KeyPoller p = poller;
         // Registered after start(): nobody else can complete this future before we return it.

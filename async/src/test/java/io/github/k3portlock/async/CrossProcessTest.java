@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 class CrossProcessTest {
     private final String key = key();
     private final CountingBinder binder =
-            new CountingBinder(PortScheme.DEFAULT.ports(key).basePort(), null);
+            new CountingBinder(PortScheme.DEFAULT.lockPorts(key).basePort(), null);
     private final AsyncPortlock locks = AsyncPortlock.builder()
             .build(Tuning.DEFAULT.withBinder(binder));
     private Process child;

@@ -62,7 +62,7 @@ class RetrySchedulerTest {
     /** Starts near the top of the long range: deadlines wrap around, as nanoTime may. */
     private final AtomicLong clock = new AtomicLong(Long.MAX_VALUE - 7 * MS);
     private final String key = key();
-    private final LockPorts ports = PortScheme.DEFAULT.ports(key);
+    private final LockPorts ports = PortScheme.DEFAULT.lockPorts(key);
     private final CountingBinder binder = new CountingBinder(ports.basePort(), clock::get);
     private final Portlock holder = new Portlock(key);
     private long t0;
@@ -496,18 +496,15 @@ class RetrySchedulerTest {
     void anAttemptThatBindsWhileTheFutureIsCompletedElsewhereReleasesAtOnce() throws Exception {
         AtomicReference<CompletableFuture<LockHandle>> victim = new AtomicReference<>();
         java.util.concurrent.CountDownLatch binding = new java.util.concurrent.CountDownLatch(1);
-        CountingBinder slowBinder = new CountingBinder(new PortBinder() {
-            @Override
-            public java.io.Closeable bind(java.net.InetSocketAddress address) throws IOException {
+        CountingBinder slowBinder = new CountingBinder(PortBinder.binding((ch, address, backlog) -> {
                 CompletableFuture<LockHandle> f = victim.get();
                 if (f != null && address.getPort() == ports.basePort()) {
                     // Hold the attempt in the middle until another thread completes the future.
                     binding.countDown();
                     await("the future is cancelled mid-attempt", f::isDone);
                 }
-                return PortBinder.DEFAULT.bind(address);
-            }
-        }, ports.basePort(), clock::get);
+                ch.bind(address, backlog);
+        }), ports.basePort(), clock::get);
         AsyncPortlock locks = AsyncPortlock.builder().scheduler(scheduler)
                 .completionExecutor(Runnable::run).build(tuning().withBinder(slowBinder));
         CompletableFuture<LockHandle> f = locks.acquire(key);
@@ -540,7 +537,7 @@ class RetrySchedulerTest {
         PortlockException e = assertInstanceOf(PortlockException.class, TestSupport.failure(f));
         assertFalse(e instanceof PortlockTimeoutException);
         assertEquals(key, e.key());
-        assertEquals(ports.basePort(), e.port());
+        assertEquals(ports.basePort(), e.port().getAsInt());
         assertTrue(e.getMessage().contains("out of file descriptors"), e.getMessage());
         verifyNoMoreInteractions(scheduler, scheduled);
         assertEquals(0, locks.activeKeys());
@@ -549,12 +546,12 @@ class RetrySchedulerTest {
     @Test
     void aPermanentBindErrorWhilePollingFailsEveryWaiterOfTheKeyAtOnce() {
         int[] calls = {0};
-        PortBinder failsLater = address -> {
+        PortBinder failsLater = PortBinder.binding((ch, address, backlog) -> {
             if (++calls[0] > 4) { // the first two attempts meet contention (2 binds each)
                 throw new IOException("Too many open files");
             }
-            return binder.bind(address);
-        };
+            binder.bind(ch, address, backlog);
+        });
         AsyncPortlock locks = locks().build(tuning().withBinder(failsLater));
         CompletableFuture<LockHandle> a = locks.acquire(key, Duration.ofHours(1));
         CompletableFuture<LockHandle> b = locks.acquire(key);

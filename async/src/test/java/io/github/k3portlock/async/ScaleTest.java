@@ -50,7 +50,7 @@ class ScaleTest {
     @Test
     void tenThousandWaitersOnOneKeyShareOnePollerOnOneThread() throws Exception {
         String key = key();
-        CountingBinder binder = new CountingBinder(PortScheme.DEFAULT.ports(key).basePort(), null);
+        CountingBinder binder = new CountingBinder(PortScheme.DEFAULT.lockPorts(key).basePort(), null);
         AsyncPortlock locks = AsyncPortlock.builder().scheduler(scheduler)
                 .firstDelay(FIRST).sleepTime(SLEEP).build(Tuning.DEFAULT.withBinder(binder));
         Portlock foreign = new Portlock(key);

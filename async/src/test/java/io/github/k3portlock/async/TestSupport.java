@@ -125,7 +125,7 @@ final class TestSupport {
     }
 
     static boolean isFree(String key) {
-        return isFree(PortScheme.DEFAULT.ports(key));
+        return isFree(PortScheme.DEFAULT.lockPorts(key));
     }
 
     static void awaitFree(String key) {

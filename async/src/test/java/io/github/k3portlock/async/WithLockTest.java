@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 /** {@code withLock} releases the lock on every outcome, before the result completes. */
 class WithLockTest {
     private final String key = key();
-    private final LockPorts ports = PortScheme.DEFAULT.ports(key);
+    private final LockPorts ports = PortScheme.DEFAULT.lockPorts(key);
     private final CountingBinder binder = new CountingBinder(ports.basePort(), null);
     private final AsyncPortlock locks = AsyncPortlock.builder()
             .build(Tuning.DEFAULT.withBinder(binder));

@@ -27,7 +27,7 @@ public final class FreeKeys {
      */
     public static LockPorts fresh(String prefix) {
         for (int i = 0; i < 100; i++) {
-            LockPorts p = PortScheme.DEFAULT.ports(prefix + "-" + UUID.randomUUID());
+            LockPorts p = PortScheme.DEFAULT.lockPorts(prefix + "-" + UUID.randomUUID());
             if (allFree(p)) {
                 return p;
             }

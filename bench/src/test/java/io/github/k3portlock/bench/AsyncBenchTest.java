@@ -27,7 +27,7 @@ class AsyncBenchTest {
         assertEquals(before, Waiting.socketFds(), "a benchmark body left a socket open");
         Field key = AsyncBench.class.getDeclaredField("key");
         key.setAccessible(true);
-        assertTrue(FreeKeys.allFree(PortScheme.DEFAULT.ports((String) key.get(b))));
+        assertTrue(FreeKeys.allFree(PortScheme.DEFAULT.lockPorts((String) key.get(b))));
         b.tearDown();
     }
 }

@@ -154,7 +154,7 @@ public final class Main {
      */
     static LockPorts ports(Args.Spec spec, SchemeOptions scheme, String key) {
         try {
-            return scheme(spec, scheme).ports(key);
+            return scheme(spec, scheme).lockPorts(key);
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new Args.UsageException(spec, e.getMessage());
         }

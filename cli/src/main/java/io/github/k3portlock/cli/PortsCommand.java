@@ -51,7 +51,7 @@ final class PortsCommand {
         if (ports.address() instanceof Inet6Address) {
             host = "[" + host + "]";
         }
-        for (int port : ports.ports()) {
+        for (int port : ports.numbers()) {
             out.println(address ? host + ":" + port : Integer.toString(port));
         }
         out.flush();

@@ -1,8 +1,9 @@
 package io.github.k3portlock.cli;
 
-import io.github.k3portlock.LockStatus;
-import io.github.k3portlock.PortHolder;
-import io.github.k3portlock.PortStatus;
+import io.github.k3portlock.status.LockStatus;
+import io.github.k3portlock.status.PortHolder;
+import io.github.k3portlock.status.PortStatus;
+import io.github.k3portlock.status.State;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -38,12 +39,12 @@ final class Report {
 
     private static String ownerHint(LockStatus s) {
         List<String> hints = new ArrayList<>();
-        for (PortStatus p : s.ports()) {
-            if (p.state() != PortStatus.State.HELD) {
+        for (PortStatus p : s.portStatuses()) {
+            if (p.state() != State.HELD) {
                 continue;
             }
             String h = p.uid().isPresent() ? "uid " + p.uid().getAsInt()
-                    : "bound".equals(p.socketState())
+                    : "bound".equals(p.socketState().orElse(""))
                             ? "a socket bound without listening, which /proc does not list"
                             : null;
             if (h != null && !hints.contains(h)) {
@@ -59,7 +60,7 @@ final class Report {
         for (PortHolder h : s.holders()) {
             count.put(h, 0);
         }
-        for (PortStatus p : s.ports()) {
+        for (PortStatus p : s.portStatuses()) {
             for (PortHolder h : p.holders()) {
                 count.merge(h, 1, Integer::sum);
             }

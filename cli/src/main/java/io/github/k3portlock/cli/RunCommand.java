@@ -1,9 +1,9 @@
 package io.github.k3portlock.cli;
 
 import io.github.k3portlock.LockPorts;
-import io.github.k3portlock.LockStatus;
 import io.github.k3portlock.Portlock;
 import io.github.k3portlock.PortlockTimeoutException;
+import io.github.k3portlock.status.LockStatus;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;

@@ -1,9 +1,10 @@
 package io.github.k3portlock.cli;
 
 import io.github.k3portlock.LockPorts;
-import io.github.k3portlock.LockStatus;
-import io.github.k3portlock.PortHolder;
-import io.github.k3portlock.PortStatus;
+import io.github.k3portlock.status.LockStatus;
+import io.github.k3portlock.status.PortHolder;
+import io.github.k3portlock.status.PortStatus;
+import io.github.k3portlock.status.State;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.ArrayList;
@@ -54,17 +55,17 @@ final class StatusCommand {
         LockPorts ports = Main.ports(SPEC, scheme, key);
         LockStatus s = LockStatus.inspect(ports);
         out.printf(Locale.ROOT, "lock '%s' is %s: %d of %d ports held, quorum %d, on %s%n", key,
-                s.state().name().toLowerCase(Locale.ROOT), s.heldCount(), ports.ports().size(),
+                s.state().name().toLowerCase(Locale.ROOT), s.heldCount(), ports.numbers().size(),
                 ports.quorum(), Report.host(ports.address()));
-        for (PortStatus p : s.ports()) {
+        for (PortStatus p : s.portStatuses()) {
             out.println(String.format(Locale.ROOT, "  %5d  %-7s  %-9s  %s", p.port(),
-                    p.state().name().toLowerCase(Locale.ROOT), p.socketState(), owner(p)).stripTrailing());
+                    p.state().name().toLowerCase(Locale.ROOT), p.socketState().orElse(""), owner(p)).stripTrailing());
         }
         for (PortHolder h : Report.byPortsHeld(s)) {
             out.printf(Locale.ROOT, "  pid %d: %s%n", h.pid(), h.commandLine().orElse("(command line not readable)"));
         }
-        if (s.ports().stream().anyMatch(p -> p.holders().isEmpty()
-                && "bound".equals(p.socketState()))) {
+        if (s.portStatuses().stream().anyMatch(p -> p.holders().isEmpty()
+                && "bound".equals(p.socketState().orElse("")))) {
             // Not "as the Python k3portlock does": on Linux, where this line is printed, the
             // Python library binds an abstract Unix socket; it binds TCP ports only off Linux.
             out.println("  (bound: a plain bind without listen; Linux does not list such a socket in"
@@ -82,7 +83,7 @@ final class StatusCommand {
     }
 
     private static String owner(PortStatus p) {
-        if (p.state() != PortStatus.State.HELD) {
+        if (p.state() != State.HELD) {
             return "";
         }
         if (!p.holders().isEmpty()) {

@@ -101,7 +101,7 @@ class PortlockCliIT {
                     "echo", "second")).redirectErrorStream(true).start();
             try {
                 String waiting = Cli.awaitLineStartingWith(waiter, "portlock: waiting for lock '"
-                        + key + "' (" + PortScheme.DEFAULT.ports(key) + "), held by pid ");
+                        + key + "' (" + PortScheme.DEFAULT.lockPorts(key) + "), held by pid ");
                 assertTrue(waiting.contains("held by pid " + holder.pid() + " ("), waiting);
                 holder.getOutputStream().close(); // the holder's command ends, it releases
                 assertTrue(holder.waitFor(60, TimeUnit.SECONDS));
@@ -120,7 +120,7 @@ class PortlockCliIT {
     @Test
     void statusNamesThePidOfAChildJvmHoldingTheLock() throws Exception {
         String key = Cli.freshKey();
-        LockPorts ports = PortScheme.DEFAULT.ports(key);
+        LockPorts ports = PortScheme.DEFAULT.lockPorts(key);
         Process holder = Cli.startHolder(key);
         try {
             Cli.Result r = Cli.run("status", key);
@@ -143,7 +143,7 @@ class PortlockCliIT {
     void statusReportsAStrangersPlainSocketAndListener() throws Exception {
         long me = ProcessHandle.current().pid();
         for (int attempt = 0; ; attempt++) {
-            LockPorts ports = PortScheme.DEFAULT.ports(Cli.freshKey());
+            LockPorts ports = PortScheme.DEFAULT.lockPorts(Cli.freshKey());
             InetSocketAddress plainAt = ports.socketAddresses().get(0);
             InetSocketAddress listenAt = ports.socketAddresses().get(2);
             try (Socket plain = new Socket(); ServerSocketChannel listener = ServerSocketChannel.open()) {

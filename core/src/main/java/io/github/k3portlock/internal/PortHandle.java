@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * The held quorum of one key: the bound sockets, closed exactly once by the first release.
- * This class is thread-safe.
+ * A handle that becomes unreachable unreleased is reported by a {@link LeakWatch}, not released:
+ * see there why. This class is thread-safe.
  */
 public final class PortHandle implements LockHandle {
     private static final VarHandle RELEASED;
@@ -27,6 +28,7 @@ public final class PortHandle implements LockHandle {
     private final Closeable[] sockets;
     /** Bit {@code i} set: the key's port {@code i} is one of {@code sockets}. */
     private final int heldMask;
+    private final LeakWatch leak;
     /** Computed on first use, off the acquire path; a racy single-check of an immutable list. */
     private List<Integer> ports;
     @SuppressWarnings("unused") // accessed through RELEASED
@@ -36,6 +38,7 @@ public final class PortHandle implements LockHandle {
         this.target = target;
         this.sockets = sockets;
         this.heldMask = heldMask;
+        this.leak = LeakWatch.watch(this, target.key(), target.toString());
     }
 
     /**
@@ -56,7 +59,7 @@ public final class PortHandle implements LockHandle {
     public List<Integer> ports() {
         List<Integer> p = ports;
         if (p == null) {
-            List<Integer> all = target.ports();
+            List<Integer> all = target.numbers();
             Integer[] held = new Integer[Integer.bitCount(heldMask)];
             for (int i = 0, j = 0; i < all.size(); i++) {
                 if ((heldMask & (1 << i)) != 0) {
@@ -80,6 +83,7 @@ public final class PortHandle implements LockHandle {
         if (!RELEASED.compareAndSet(this, 0, 1)) {
             return;
         }
+        leak.released();
         Quorum.publishRelease();
         for (Closeable s : sockets) {
             try {
@@ -98,7 +102,7 @@ public final class PortHandle implements LockHandle {
 
     @Override
     public String toString() {
-        return "LockHandle{key='" + target.key() + "', ports=" + ports()
+        return "LockHandle{key=" + Checks.quote(target.key()) + ", ports=" + ports()
                 + (isValid() ? "" : ", released") + "}";
     }
 }

@@ -35,12 +35,11 @@ public final class Quorum {
      * quorum is reached or can no longer be reached. On a miss, every port bound by this attempt
      * is closed before returning.
      *
-     * <p>With {@link PortBinder#DEFAULT} the channels are opened here, which allows one saving the
-     * seam cannot express: a channel whose bind met "address already in use" is still open, so
-     * the next port reuses it instead of closing it and opening another. A miss (two ports in
-     * use) then opens one socket instead of two, about a quarter cheaper (8.9 to 6.8 µs,
-     * MissBench in the bench module). The hot path allocates nothing but the handle and its
-     * socket array (PortHandle computes its port list on demand from the mask).
+     * <p>Every binder runs through this one loop. A channel whose bind met "address already in
+     * use" is still open, so the next port reuses it instead of closing it and opening another.
+     * A miss (two ports in use) then opens one socket instead of two, about a quarter cheaper
+     * (8.9 to 6.8 µs, MissBench in the bench module). The hot path allocates nothing but the
+     * handle and its socket array (PortHandle computes its port list on demand from the mask).
      *
      * @param target the key's ports
      * @param binder how to bind a port
@@ -49,12 +48,11 @@ public final class Quorum {
      *     "address already in use"; nothing stays bound
      */
     public static PortHandle tryAcquire(LockPorts target, PortBinder binder) {
-        boolean ownChannels = binder == PortBinder.DEFAULT;
         List<InetSocketAddress> addresses = target.socketAddresses();
         int count = addresses.size();
         int quorum = target.quorum();
         int allowedMisses = count - quorum;
-        Closeable[] held = new Closeable[quorum];
+        ServerSocketChannel[] held = new ServerSocketChannel[quorum];
         int heldMask = 0;
         int bound = 0;
         int missed = 0;
@@ -65,23 +63,18 @@ public final class Quorum {
             for (int i = 0; i < count; i++) {
                 InetSocketAddress address = addresses.get(i);
                 boolean reused = spare != null;
-                Closeable socket;
+                ServerSocketChannel socket;
                 try {
-                    if (ownChannels) {
-                        ServerSocketChannel ch = reused ? spare : PortBinder.open(address);
-                        spare = ch;
-                        ch.bind(address, 1);
-                        spare = null;
-                        socket = ch;
-                    } else {
-                        socket = binder.bind(address);
-                    }
+                    socket = reused ? spare : binder.open(address);
+                    spare = socket;
+                    binder.bind(socket, address, PortBinder.BACKLOG);
+                    spare = null;
                 } catch (IOException e) {
                     if (isAddressInUse(e)) {
                         if (++missed > allowedMisses) {
                             return null;
                         }
-                        continue; // an own channel stays as the spare for the next port
+                        continue; // the channel stays as the spare for the next port
                     }
                     if (reused) {
                         // Guard against the listen race: "in use" can come from listen(2), not
@@ -183,10 +176,7 @@ public final class Quorum {
         } else {
             hint = e.getClass().getSimpleName();
         }
-        return new PortlockException(target.key(), address.getPort(),
-                "cannot bind " + address.getAddress().getHostAddress() + ":" + address.getPort()
-                        + " for lock '" + target.key() + "' (" + target + "): " + hint + " ("
-                        + m + ")", e);
+        return PortlockException.bindFailed(target, address, hint + " (" + m + ")", e);
     }
 
     private static void closeAll(Closeable[] held, int bound, Throwable failure) {

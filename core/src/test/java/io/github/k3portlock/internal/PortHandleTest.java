@@ -28,7 +28,7 @@ class PortHandleTest {
     @ValueSource(ints = {-1, 0, 1, 2})
     void portsAreTheBoundOnesWhereverAStrangerSits(int strangerIndex) throws IOException {
         LockPorts p = freePorts();
-        List<Integer> all = p.ports();
+        List<Integer> all = p.numbers();
         ServerSocketChannel stranger = null;
         if (strangerIndex >= 0) {
             stranger = ServerSocketChannel.open();

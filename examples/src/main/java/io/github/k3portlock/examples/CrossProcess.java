@@ -47,7 +47,7 @@ public final class CrossProcess {
         Path counter = dir.resolve("counter");
         Files.writeString(counter, "0");
         Portlock probe = new Portlock(key);
-        out.printf("key '%s' -> %s%n", key, probe.ports());
+        out.printf("key '%s' -> %s%n", key, probe.lockPorts());
         out.printf("starting %d worker JVMs, %d locked increments each%n", workers, sections);
 
         long t0 = System.nanoTime();

@@ -1,10 +1,14 @@
-package io.github.k3portlock;
+package io.github.k3portlock.status;
 
+import io.github.k3portlock.LockPorts;
+import io.github.k3portlock.PortScheme;
+import io.github.k3portlock.Portlock;
+import io.github.k3portlock.internal.Checks;
 import io.github.k3portlock.internal.PortBinder;
 import io.github.k3portlock.internal.Quorum;
-import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -13,8 +17,11 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -25,8 +32,8 @@ import java.util.stream.Collectors;
  * a stuck lock.
  *
  * <pre>{@code
- * LockStatus s = LockStatus.inspect(PortScheme.DEFAULT.ports("nightly-report"));
- * if (s.state() == LockStatus.State.HELD) {
+ * LockStatus s = LockStatus.inspect(PortScheme.DEFAULT.lockPorts("nightly-report"));
+ * if (s.state() == State.HELD) {
  *     System.err.println("held by " + s.holders());
  * }
  * }</pre>
@@ -44,7 +51,7 @@ import java.util.stream.Collectors;
  * therefore stays unknown. Where there is no {@code /proc} (macOS, Windows),
  * every port is probed: its state is known, its owner is not. A port the probe cannot bind for a
  * reason other than contention (address not local, permission denied) is
- * {@link PortStatus.State#UNKNOWN}. Nothing is thrown.
+ * {@link State#UNKNOWN}. Nothing is thrown.
  *
  * <p><b>A snapshot, and a light touch.</b> The answer describes a moment and may be stale when it
  * is returned; it is for diagnostics, never for deciding whether to take the lock (use
@@ -66,18 +73,6 @@ import java.util.stream.Collectors;
  */
 public final class LockStatus {
 
-    /** Whether a lock is held. */
-    public enum State {
-        /** Fewer ports than the quorum are held: the lock could be taken (at that moment). */
-        FREE,
-        /** At least a quorum of ports is held: by a lock holder, or by strangers blocking it. */
-        HELD,
-        /**
-         * Not enough ports are known to tell: ports that could not be probed (address not local,
-         * permission denied) might complete a quorum.
-         */
-        UNKNOWN
-    }
 
     private static final Path PROC = Paths.get("/proc");
 
@@ -95,8 +90,8 @@ public final class LockStatus {
      * Inspects who holds the lock on {@code target}'s ports, now. Never throws for an unreadable
      * or absent {@code /proc}.
      *
-     * @param target the key's ports, from {@link PortScheme#ports(String)} or
-     *     {@link Portlock#ports()}
+     * @param target the key's ports, from {@link PortScheme#lockPorts(String)} or
+     *     {@link Portlock#lockPorts()}
      * @return a snapshot of the ports' states and holders
      * @throws NullPointerException if {@code target} is null
      */
@@ -123,7 +118,7 @@ public final class LockStatus {
     }
 
     private static LockStatus inspectNow(LockPorts target, Path proc, PortBinder probe) {
-        Set<Integer> wanted = new HashSet<>(target.ports());
+        Set<Integer> wanted = new HashSet<>(target.numbers());
         List<ProcNet.Socket> sockets = new ArrayList<>();
         boolean haveProc;
         try {
@@ -144,18 +139,18 @@ public final class LockStatus {
         // The sockets that occupy each port; TIME_WAIT and socket-less (inode 0) entries do not.
         List<List<ProcNet.Socket>> byPort = new ArrayList<>();
         Set<Long> inodes = new HashSet<>();
-        for (int port : target.ports()) {
+        for (int port : target.numbers()) {
             List<ProcNet.Socket> here = new ArrayList<>();
             for (ProcNet.Socket s : sockets) {
-                if (s.port == port && s.inode != 0 && s.state != ProcNet.TIME_WAIT
-                        && ProcNet.occupies(s.address, target.address())) {
+                if (s.port() == port && s.inode() != 0 && s.state() != ProcNet.TIME_WAIT
+                        && ProcNet.occupies(s.address(), target.address())) {
                     here.add(s);
-                    inodes.add(s.inode);
+                    inodes.add(s.inode());
                 }
             }
             // The listening socket first: it is the one that names a lock holder.
-            here.sort((a, b) -> Boolean.compare(b.state == ProcNet.LISTEN,
-                    a.state == ProcNet.LISTEN));
+            here.sort((a, b) -> Boolean.compare(b.state() == ProcNet.LISTEN,
+                    a.state() == ProcNet.LISTEN));
             byPort.add(here);
         }
 
@@ -165,32 +160,33 @@ public final class LockStatus {
         int held = 0;
         int unknown = 0;
         for (int i = 0; i < byPort.size(); i++) {
-            int port = target.ports().get(i);
+            int port = target.numbers().get(i);
             List<ProcNet.Socket> here = byPort.get(i);
             if (here.isEmpty()) {
-                PortStatus.State probed = probe(target.socketAddresses().get(i), probe);
-                if (probed == PortStatus.State.HELD) {
+                State probed = probe(target.socketAddresses().get(i), probe);
+                if (probed == State.HELD) {
                     held++;
-                } else if (probed == PortStatus.State.UNKNOWN) {
+                } else if (probed == State.UNKNOWN) {
                     unknown++;
                 }
-                statuses.add(new PortStatus(port, probed, probed != PortStatus.State.HELD ? null
-                        : haveProc ? "bound" : "in use", -1, List.of()));
+                statuses.add(new PortStatus(port, probed, probed != State.HELD ? Optional.empty()
+                        : Optional.of(haveProc ? "bound" : "in use"), OptionalInt.empty(),
+                        List.of()));
                 continue;
             }
             held++;
             Set<Long> pids = new TreeSet<>();
             for (ProcNet.Socket s : here) {
-                pids.addAll(owners.getOrDefault(s.inode, Set.of()));
+                pids.addAll(owners.getOrDefault(s.inode(), Set.of()));
             }
             List<PortHolder> holders = new ArrayList<>();
             for (long pid : pids) {
                 holders.add(known.computeIfAbsent(pid,
-                        p -> new PortHolder(p, ProcNet.commandLine(proc, p))));
+                        p -> new PortHolder(p, Optional.ofNullable(ProcNet.commandLine(proc, p)))));
             }
             ProcNet.Socket first = here.get(0);
-            statuses.add(new PortStatus(port, PortStatus.State.HELD, first.stateName(), first.uid,
-                    holders));
+            statuses.add(new PortStatus(port, State.HELD, Optional.of(first.stateName()),
+                    first.uid() < 0 ? OptionalInt.empty() : OptionalInt.of(first.uid()), holders));
         }
         State state = held >= target.quorum() ? State.HELD
                 : held + unknown >= target.quorum() ? State.UNKNOWN : State.FREE;
@@ -203,16 +199,17 @@ public final class LockStatus {
      * socket bound without listening (as the Python k3portlock's TCP mode, used off Linux, holds
      * its ports), and every socket where there is no {@code /proc}.
      */
-    private static PortStatus.State probe(InetSocketAddress address, PortBinder probe) {
+    private static State probe(InetSocketAddress address, PortBinder probe) {
         // Race with a concurrent acquirer: ports are probed one at a time, each for a few
         // microseconds, so the probe occupies at most one port at any instant. An acquirer that
         // finds another port taken as well (a stranger's) misses the quorum for that attempt.
-        try (Closeable c = probe.bind(address)) {
-            return PortStatus.State.FREE;
+        try (ServerSocketChannel ch = probe.open(address)) {
+            probe.bind(ch, address, PortBinder.BACKLOG);
+            return State.FREE;
         } catch (IOException e) {
-            return Quorum.isAddressInUse(e) ? PortStatus.State.HELD : PortStatus.State.UNKNOWN;
+            return Quorum.isAddressInUse(e) ? State.HELD : State.UNKNOWN;
         } catch (RuntimeException e) {
-            return PortStatus.State.UNKNOWN;
+            return State.UNKNOWN;
         }
     }
 
@@ -226,11 +223,11 @@ public final class LockStatus {
     }
 
     /**
-     * Returns each port's state, in the order of {@link LockPorts#ports()}.
+     * Returns each port's state, in the order of {@link LockPorts#numbers()}.
      *
      * @return an unmodifiable list, one entry per port
      */
-    public List<PortStatus> ports() {
+    public List<PortStatus> portStatuses() {
         return ports;
     }
 
@@ -247,10 +244,10 @@ public final class LockStatus {
     /**
      * Returns how many ports are held.
      *
-     * @return the number of {@link PortStatus.State#HELD} ports
+     * @return the number of {@link State#HELD} ports
      */
     public int heldCount() {
-        return (int) ports.stream().filter(p -> p.state() == PortStatus.State.HELD).count();
+        return (int) ports.stream().filter(p -> p.state() == State.HELD).count();
     }
 
     /**
@@ -274,7 +271,7 @@ public final class LockStatus {
      */
     @Override
     public String toString() {
-        return "lock '" + target.key() + "' " + state.name().toLowerCase(java.util.Locale.ROOT)
+        return "lock " + Checks.quote(target.key()) + " " + state.name().toLowerCase(Locale.ROOT)
                 + " (" + heldCount() + " of " + ports.size() + " ports held, quorum "
                 + target.quorum() + "): "
                 + ports.stream().map(PortStatus::toString).collect(Collectors.joining("; "));

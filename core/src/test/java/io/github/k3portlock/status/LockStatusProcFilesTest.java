@@ -1,8 +1,10 @@
-package io.github.k3portlock;
+package io.github.k3portlock.status;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.k3portlock.LockPorts;
+import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.internal.PortBinder;
 import java.io.IOException;
 import java.net.BindException;
@@ -13,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Locale;
 import java.util.OptionalInt;
 import java.util.stream.Collectors;
@@ -29,7 +32,7 @@ class LockStatusProcFilesTest {
             + " tm->when retrnsmt   uid  timeout inode\n";
 
     /** A probe that finds every port free. */
-    private static final PortBinder FREE = a -> () -> { };
+    private static final PortBinder FREE = PortBinder.binding((ch, a, backlog) -> { });
 
     @TempDir
     Path proc;
@@ -70,9 +73,9 @@ class LockStatusProcFilesTest {
 
     @Test
     void withoutProcEveryPortIsProbedAndNothingThrows() {
-        LockPorts target = PortScheme.DEFAULT.ports("mylock"); // 44655-44657
+        LockPorts target = PortScheme.DEFAULT.lockPorts("mylock"); // 44655-44657
         List<Integer> probed = new ArrayList<>();
-        PortBinder probe = a -> {
+        PortBinder probe = PortBinder.binding((ch, a, backlog) -> {
             probed.add(a.getPort());
             if (a.getPort() == 44656) {
                 throw new BindException("Address already in use");
@@ -80,49 +83,48 @@ class LockStatusProcFilesTest {
             if (a.getPort() == 44657) {
                 throw new BindException("Cannot assign requested address");
             }
-            return () -> { };
-        };
+        });
         LockStatus s = LockStatus.inspect(target, proc.resolve("absent"), probe);
         assertEquals(List.of(44655, 44656, 44657), probed);
-        assertEquals(List.of(PortStatus.State.FREE, PortStatus.State.HELD, PortStatus.State.UNKNOWN),
-                s.ports().stream().map(PortStatus::state).collect(Collectors.toList()));
-        assertEquals("in use", s.ports().get(1).socketState());
-        assertTrue(s.ports().get(1).holders().isEmpty());
-        assertTrue(s.ports().get(1).uid().isEmpty());
-        assertEquals(LockStatus.State.UNKNOWN, s.state(), "1 held + 1 unknown might be a quorum");
+        assertEquals(List.of(State.FREE, State.HELD, State.UNKNOWN),
+                s.portStatuses().stream().map(PortStatus::state).collect(Collectors.toList()));
+        assertEquals(Optional.of("in use"), s.portStatuses().get(1).socketState());
+        assertTrue(s.portStatuses().get(1).holders().isEmpty());
+        assertTrue(s.portStatuses().get(1).uid().isEmpty());
+        assertEquals(State.UNKNOWN, s.state(), "1 held + 1 unknown might be a quorum");
         assertEquals(List.of(44655, 44656, 44657),
-                s.ports().stream().map(PortStatus::port).collect(Collectors.toList()));
+                s.portStatuses().stream().map(PortStatus::port).collect(Collectors.toList()));
         assertTrue(s.toString().startsWith("lock 'mylock' unknown (1 of 3 ports held"),
                 s.toString());
 
-        assertEquals(LockStatus.State.FREE,
+        assertEquals(State.FREE,
                 LockStatus.inspect(target, proc.resolve("absent"), FREE).state());
-        PortBinder allInUse = a -> {
+        PortBinder allInUse = PortBinder.binding((ch, a, backlog) -> {
             throw new BindException("Address already in use");
-        };
-        assertEquals(LockStatus.State.HELD,
+        });
+        assertEquals(State.HELD,
                 LockStatus.inspect(target, proc.resolve("absent"), allInUse).state());
     }
 
     @Test
     void portsWithVisibleSocketsAreNotProbed() throws IOException {
-        LockPorts target = PortScheme.DEFAULT.ports("mylock");
+        LockPorts target = PortScheme.DEFAULT.lockPorts("mylock");
         write("tcp", line(0, hex(127, 0, 0, 1), 44655, 0x0A, 0, 11)
                 + line(1, hex(127, 0, 0, 1), 44657, 0x0A, 0, 12));
         List<Integer> probed = new ArrayList<>();
-        LockStatus s = LockStatus.inspect(target, proc, a -> {
+        LockStatus s = LockStatus.inspect(target, proc, PortBinder.binding((ch, a, backlog) -> {
             probed.add(a.getPort());
             throw new BindException("Address already in use"); // bound, not listening
-        });
+        }));
         assertEquals(List.of(44656), probed);
         assertEquals(3, s.heldCount());
-        assertEquals("bound", s.ports().get(1).socketState(), "invisible in /proc, found by probe");
-        assertTrue(s.ports().get(1).holders().isEmpty());
+        assertEquals(Optional.of("bound"), s.portStatuses().get(1).socketState(), "invisible in /proc, found by probe");
+        assertTrue(s.portStatuses().get(1).holders().isEmpty());
     }
 
     @Test
     void holderNamedFromFdLinksAndOthersUsersSocketIsUnknownOwner() throws IOException {
-        LockPorts target = PortScheme.DEFAULT.ports("mylock"); // 127.0.0.1:44655-44657
+        LockPorts target = PortScheme.DEFAULT.lockPorts("mylock"); // 127.0.0.1:44655-44657
         String lo = hex(127, 0, 0, 1);
         write("tcp", line(0, lo, 44655, 0x0A, 1000, 501)
                 + line(1, lo, 44656, 0x0A, 1000, 502)
@@ -133,17 +135,17 @@ class LockStatusProcFilesTest {
         process(4243, "", 999);
 
         LockStatus s = LockStatus.inspect(target, proc, FREE);
-        assertEquals(LockStatus.State.HELD, s.state(), s.toString());
+        assertEquals(State.HELD, s.state(), s.toString());
         assertEquals(3, s.heldCount());
-        PortStatus p0 = s.ports().get(0);
-        assertEquals("listening", p0.socketState());
+        PortStatus p0 = s.portStatuses().get(0);
+        assertEquals(Optional.of("listening"), p0.socketState());
         assertEquals(OptionalInt.of(1000), p0.uid());
         assertEquals(1, p0.holders().size());
         assertEquals(4242, p0.holders().get(0).pid());
         assertEquals("java -jar app.jar mylock", p0.holders().get(0).commandLine().orElseThrow());
-        PortStatus p2 = s.ports().get(2);
-        assertEquals(PortStatus.State.HELD, p2.state());
-        assertEquals("bound", p2.socketState());
+        PortStatus p2 = s.portStatuses().get(2);
+        assertEquals(State.HELD, p2.state());
+        assertEquals(Optional.of("bound"), p2.socketState());
         assertTrue(p2.holders().isEmpty(), "owner unknown: no readable fd link names inode 503");
         assertEquals(OptionalInt.of(0), p2.uid());
         assertEquals("44657 held (bound) by an unknown owner (uid 0)", p2.toString());
@@ -152,22 +154,22 @@ class LockStatusProcFilesTest {
 
     @Test
     void timeWaitAndSocketlessEntriesDoNotHoldAPort() throws IOException {
-        LockPorts target = PortScheme.DEFAULT.ports("mylock");
+        LockPorts target = PortScheme.DEFAULT.lockPorts("mylock");
         String lo = hex(127, 0, 0, 1);
         write("tcp", line(0, lo, 44655, 0x06, 0, 0)   // TIME_WAIT
                 + line(1, lo, 44656, 0x03, 0, 0)      // SYN_RECV request: no socket yet
                 + line(2, lo, 44657, 0x01, 1000, 601)); // local end of a connection: taken
         LockStatus s = LockStatus.inspect(target, proc, FREE);
-        assertEquals(PortStatus.State.FREE, s.ports().get(0).state());
-        assertEquals(PortStatus.State.FREE, s.ports().get(1).state());
-        assertEquals(PortStatus.State.HELD, s.ports().get(2).state());
-        assertEquals("connected", s.ports().get(2).socketState());
-        assertEquals(LockStatus.State.FREE, s.state(), "one port of three is not a quorum");
+        assertEquals(State.FREE, s.portStatuses().get(0).state());
+        assertEquals(State.FREE, s.portStatuses().get(1).state());
+        assertEquals(State.HELD, s.portStatuses().get(2).state());
+        assertEquals(Optional.of("connected"), s.portStatuses().get(2).socketState());
+        assertEquals(State.FREE, s.state(), "one port of three is not a quorum");
     }
 
     @Test
     void ipv6WildcardAndMappedAddressesOccupyAnIpv4LockPort() throws IOException {
-        LockPorts target = PortScheme.DEFAULT.ports("mylock");
+        LockPorts target = PortScheme.DEFAULT.lockPorts("mylock");
         write("tcp", "");
         write("tcp6", line(0, hex(new int[16]), 44655, 0x0A, 0, 701)                  // [::]
                 + line(1, hex(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1), 44656,
@@ -176,33 +178,33 @@ class LockStatusProcFilesTest {
                         0x0A, 0, 703));                                                 // [::1]: not ours
         process(99, "python3\0-m\0http.server\0", 701, 702);
         LockStatus s = LockStatus.inspect(target, proc, FREE);
-        assertEquals(PortStatus.State.HELD, s.ports().get(0).state(), s.toString());
-        assertEquals(PortStatus.State.HELD, s.ports().get(1).state(), s.toString());
-        assertEquals(PortStatus.State.FREE, s.ports().get(2).state(), s.toString());
-        assertEquals(LockStatus.State.HELD, s.state());
+        assertEquals(State.HELD, s.portStatuses().get(0).state(), s.toString());
+        assertEquals(State.HELD, s.portStatuses().get(1).state(), s.toString());
+        assertEquals(State.FREE, s.portStatuses().get(2).state(), s.toString());
+        assertEquals(State.HELD, s.state());
         assertEquals(List.of(99L), s.holders().stream().map(PortHolder::pid)
                 .collect(Collectors.toList()));
     }
 
     @Test
     void ipv4WildcardOccupiesButDoesNotBlockAnIpv6LockAddress() throws IOException {
-        LockPorts target = PortScheme.builder().host("::1").build().ports("mylock");
+        LockPorts target = PortScheme.builder().host("::1").build().lockPorts("mylock");
         write("tcp", line(0, hex(0, 0, 0, 0), 44655, 0x0A, 0, 801));                  // 0.0.0.0
         write("tcp6", line(0, hex(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1), 44656,
                 0x0A, 0, 802));                                                         // [::1]
         LockStatus s = LockStatus.inspect(target, proc, FREE);
-        assertEquals(PortStatus.State.FREE, s.ports().get(0).state(), s.toString());
-        assertEquals(PortStatus.State.HELD, s.ports().get(1).state(), s.toString());
+        assertEquals(State.FREE, s.portStatuses().get(0).state(), s.toString());
+        assertEquals(State.HELD, s.portStatuses().get(1).state(), s.toString());
     }
 
     @Test
     void sharedSocketListsEveryProcessAndFallsBackToComm() throws IOException {
-        LockPorts target = PortScheme.DEFAULT.ports("mylock");
+        LockPorts target = PortScheme.DEFAULT.lockPorts("mylock");
         write("tcp", line(0, hex(127, 0, 0, 1), 44655, 0x0A, 0, 901));
         process(20, "", 901);
         Files.write(proc.resolve("20").resolve("comm"), "kworker\n".getBytes(StandardCharsets.UTF_8));
         process(10, "holder\0", 901); // the parent; 20 inherited its socket
-        PortStatus p = LockStatus.inspect(target, proc, FREE).ports().get(0);
+        PortStatus p = LockStatus.inspect(target, proc, FREE).portStatuses().get(0);
         assertEquals(List.of(10L, 20L), p.holders().stream().map(PortHolder::pid)
                 .collect(Collectors.toList()));
         assertEquals("[kworker]", p.holders().get(1).commandLine().orElseThrow());
@@ -210,11 +212,11 @@ class LockStatusProcFilesTest {
 
     @Test
     void unparsableLinesAreSkipped() throws IOException {
-        LockPorts target = PortScheme.DEFAULT.ports("mylock");
+        LockPorts target = PortScheme.DEFAULT.lockPorts("mylock");
         write("tcp", "garbage\n   7: ZZZZ:AE6F 00000000:0000 0A 0 0 0 0 0 1\n"
                 + line(0, hex(127, 0, 0, 1), 44656, 0x0A, 0, 5));
         LockStatus s = LockStatus.inspect(target, proc, FREE);
-        assertEquals(PortStatus.State.FREE, s.ports().get(0).state());
-        assertEquals(PortStatus.State.HELD, s.ports().get(1).state());
+        assertEquals(State.FREE, s.portStatuses().get(0).state());
+        assertEquals(State.HELD, s.portStatuses().get(1).state());
     }
 }

@@ -1,8 +1,7 @@
-package io.github.k3portlock;
+package io.github.k3portlock.status;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -34,22 +33,8 @@ final class ProcNet {
     private ProcNet() {
     }
 
-    /** One line of {@code /proc/net/tcp} or {@code tcp6}. */
-    static final class Socket {
-        final byte[] address; // 4 or 16 bytes, network order
-        final int port;
-        final int state;
-        final int uid;
-        final long inode;
-
-        Socket(byte[] address, int port, int state, int uid, long inode) {
-            this.address = address;
-            this.port = port;
-            this.state = state;
-            this.uid = uid;
-            this.inode = inode;
-        }
-
+    /** One line of {@code /proc/net/tcp} or {@code tcp6}; the address in network order. */
+    record Socket(byte[] address, int port, int state, int uid, long inode) {
         String stateName() {
             return state > 0 && state < STATES.length ? STATES[state]
                     : "state 0x" + Integer.toHexString(state);

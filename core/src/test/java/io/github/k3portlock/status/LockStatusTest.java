@@ -1,10 +1,15 @@
-package io.github.k3portlock;
+package io.github.k3portlock.status;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.github.k3portlock.LockChild;
+import io.github.k3portlock.LockPorts;
+import io.github.k3portlock.PortScheme;
+import io.github.k3portlock.Portlock;
+import io.github.k3portlock.TestSupport;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -15,9 +20,9 @@ import java.net.Socket;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -45,21 +50,21 @@ class LockStatusTest {
         // an inspector that never answered FREE still fails.
         LockStatus s = null;
         for (int attempt = 0; attempt < 5; attempt++) {
-            s = LockStatus.inspect(PortScheme.DEFAULT.ports(TestSupport.freshKey()));
+            s = LockStatus.inspect(PortScheme.DEFAULT.lockPorts(TestSupport.freshKey()));
             if (s.heldCount() == 0) {
                 break;
             }
         }
-        assertEquals(LockStatus.State.FREE, s.state(), s.toString());
+        assertEquals(State.FREE, s.state(), s.toString());
         assertEquals(0, s.heldCount(), s.toString());
-        for (PortStatus p : s.ports()) {
-            assertEquals(PortStatus.State.FREE, p.state(), s.toString());
+        for (PortStatus p : s.portStatuses()) {
+            assertEquals(State.FREE, p.state(), s.toString());
             assertTrue(p.holders().isEmpty());
             assertTrue(p.uid().isEmpty());
-            assertEquals("", p.socketState());
+            assertEquals(Optional.empty(), p.socketState());
         }
         assertTrue(s.holders().isEmpty());
-        assertEquals(s.target().ports(), s.ports().stream().map(PortStatus::port)
+        assertEquals(s.target().numbers(), s.portStatuses().stream().map(PortStatus::port)
                 .collect(Collectors.toList()));
     }
 
@@ -68,17 +73,17 @@ class LockStatusTest {
         long me = ProcessHandle.current().pid();
         try (Portlock lock = new Portlock(TestSupport.freshKey())) {
             assertTrue(lock.tryLock());
-            LockStatus s = LockStatus.inspect(lock.ports());
-            assertEquals(LockStatus.State.HELD, s.state(), s.toString());
-            for (PortStatus p : s.ports()) {
-                if (p.state() == PortStatus.State.HELD && p.holders().stream()
+            LockStatus s = LockStatus.inspect(lock.lockPorts());
+            assertEquals(State.HELD, s.state(), s.toString());
+            for (PortStatus p : s.portStatuses()) {
+                if (p.state() == State.HELD && p.holders().stream()
                         .anyMatch(h -> h.pid() == me)) {
-                    assertEquals("listening", p.socketState(), s.toString());
+                    assertEquals(Optional.of("listening"), p.socketState(), s.toString());
                 }
             }
-            long mine = s.ports().stream().filter(p -> p.holders().stream()
+            long mine = s.portStatuses().stream().filter(p -> p.holders().stream()
                     .anyMatch(h -> h.pid() == me)).count();
-            assertEquals(lock.ports().quorum(), mine, s.toString());
+            assertEquals(lock.lockPorts().quorum(), mine, s.toString());
             PortHolder h = s.holders().stream().filter(x -> x.pid() == me).findFirst().orElseThrow();
             assertTrue(h.commandLine().orElse("").contains("java"), h.toString());
         }
@@ -94,14 +99,14 @@ class LockStatusTest {
             LockStatus s;
             Thread.currentThread().interrupt();
             try {
-                s = LockStatus.inspect(lock.ports());
+                s = LockStatus.inspect(lock.lockPorts());
             } finally {
                 assertTrue(Thread.interrupted(), "inspect keeps the interrupt flag (cleared here)");
             }
-            assertEquals(LockStatus.State.HELD, s.state(), s.toString());
-            long mine = s.ports().stream().filter(p -> "listening".equals(p.socketState())
+            assertEquals(State.HELD, s.state(), s.toString());
+            long mine = s.portStatuses().stream().filter(p -> p.socketState().equals(Optional.of("listening"))
                     && p.holders().stream().anyMatch(h -> h.pid() == me)).count();
-            assertEquals(lock.ports().quorum(), mine, s.toString());
+            assertEquals(lock.lockPorts().quorum(), mine, s.toString());
             PortHolder h = s.holders().stream().filter(x -> x.pid() == me).findFirst().orElseThrow();
             assertTrue(h.commandLine().orElse("").contains("java"), h.toString());
         }
@@ -110,19 +115,19 @@ class LockStatusTest {
     @Test
     void childJvmHoldingTheLockIsNamedWithItsPid() throws Exception {
         String key = TestSupport.freshKey();
-        LockPorts target = PortScheme.DEFAULT.ports(key);
+        LockPorts target = PortScheme.DEFAULT.lockPorts(key);
         Process child = TestSupport.startJvm(LockChild.class, "hold", key);
         try {
             awaitLine(child, "LOCKED");
             LockStatus s = LockStatus.inspect(target);
-            assertEquals(LockStatus.State.HELD, s.state(), s.toString());
-            List<PortStatus> childs = s.ports().stream()
+            assertEquals(State.HELD, s.state(), s.toString());
+            List<PortStatus> childs = s.portStatuses().stream()
                     .filter(p -> p.holders().stream().anyMatch(h -> h.pid() == child.pid()))
                     .collect(Collectors.toList());
             assertEquals(target.quorum(), childs.size(), s.toString());
             for (PortStatus p : childs) {
-                assertEquals(PortStatus.State.HELD, p.state());
-                assertEquals("listening", p.socketState());
+                assertEquals(State.HELD, p.state());
+                assertEquals(Optional.of("listening"), p.socketState());
                 assertTrue(p.uid().isPresent());
             }
             PortHolder h = s.holders().stream().filter(x -> x.pid() == child.pid())
@@ -149,9 +154,9 @@ class LockStatusTest {
             // /proc, so only the probe finds it, and its owner stays unknown.
             try (Socket stranger = TestSupport.plainBind(target.socketAddresses().get(1))) {
                 LockStatus s = LockStatus.inspect(target);
-                PortStatus p = s.ports().get(1);
-                assertEquals(PortStatus.State.HELD, p.state(), s.toString());
-                assertEquals("bound", p.socketState(), s.toString());
+                PortStatus p = s.portStatuses().get(1);
+                assertEquals(State.HELD, p.state(), s.toString());
+                assertEquals(Optional.of("bound"), p.socketState(), s.toString());
                 assertTrue(p.holders().isEmpty(), s.toString());
                 assertTrue(s.toString().contains(p.port() + " held (bound) by an unknown owner"),
                         s.toString());
@@ -159,7 +164,7 @@ class LockStatusTest {
                     continue; // an ephemeral connection took another port meanwhile
                 }
                 assertEquals(1, s.heldCount(), s.toString());
-                assertEquals(LockStatus.State.FREE, s.state(), "one stranger is not a quorum");
+                assertEquals(State.FREE, s.state(), "one stranger is not a quorum");
                 return;
             } catch (BindException e) {
                 if (attempt >= 5) {
@@ -175,9 +180,9 @@ class LockStatusTest {
         LockPorts target = TestSupport.freePorts();
         try (ServerSocketChannel stranger = ServerSocketChannel.open()) {
             stranger.bind(target.socketAddresses().get(2), 1);
-            PortStatus p = LockStatus.inspect(target).ports().get(2);
-            assertEquals(PortStatus.State.HELD, p.state(), p.toString());
-            assertEquals("listening", p.socketState());
+            PortStatus p = LockStatus.inspect(target).portStatuses().get(2);
+            assertEquals(State.HELD, p.state(), p.toString());
+            assertEquals(Optional.of("listening"), p.socketState());
             assertEquals(List.of(me), p.holders().stream().map(PortHolder::pid)
                     .collect(Collectors.toList()), p.toString());
         }
@@ -190,7 +195,7 @@ class LockStatusTest {
         try (Socket a = TestSupport.plainBind(target.socketAddresses().get(0));
                 Socket b = TestSupport.plainBind(target.socketAddresses().get(2))) {
             LockStatus s = LockStatus.inspect(target);
-            assertEquals(LockStatus.State.HELD, s.state(), s.toString());
+            assertEquals(State.HELD, s.state(), s.toString());
             assertTrue(s.holders().isEmpty(), s.toString());
         }
     }
@@ -199,8 +204,8 @@ class LockStatusTest {
     void wildcardListenerOccupiesTheLoopbackPort() throws IOException {
         long me = ProcessHandle.current().pid();
         for (int attempt = 0; ; attempt++) {
-            LockPorts target = PortScheme.DEFAULT.ports(TestSupport.freshKey());
-            int port = target.ports().get(0);
+            LockPorts target = PortScheme.DEFAULT.lockPorts(TestSupport.freshKey());
+            int port = target.numbers().get(0);
             try (ServerSocketChannel stranger = ServerSocketChannel.open()) {
                 try {
                     stranger.bind(new InetSocketAddress(InetAddress.getByName("0.0.0.0"), port));
@@ -210,9 +215,9 @@ class LockStatusTest {
                     }
                     throw e;
                 }
-                PortStatus p = LockStatus.inspect(target).ports().get(0);
-                assertEquals(PortStatus.State.HELD, p.state(), p.toString());
-                assertEquals("listening", p.socketState());
+                PortStatus p = LockStatus.inspect(target).portStatuses().get(0);
+                assertEquals(State.HELD, p.state(), p.toString());
+                assertEquals(Optional.of("listening"), p.socketState());
                 assertTrue(p.holders().stream().anyMatch(h -> h.pid() == me), p.toString());
                 return;
             }
@@ -224,12 +229,12 @@ class LockStatusTest {
         String key = TestSupport.freshKey();
         try (Portlock lock = new Portlock(key)) {
             assertTrue(lock.tryLock()); // held ports make inspect scan every process's fds
-            LockStatus.inspect(lock.ports()); // warm up class loading
+            LockStatus.inspect(lock.lockPorts()); // warm up class loading
             long sockets = TestSupport.openFds();
             long all = allFds();
             int n = 50;
             for (int i = 0; i < n; i++) {
-                LockStatus.inspect(lock.ports()); // also probes the third port: a socket
+                LockStatus.inspect(lock.lockPorts()); // also probes the third port: a socket
             }
             assertEquals(sockets, TestSupport.openFds(), "probe sockets all closed");
             // Directory streams and files: the JVM opens and closes jars on its own schedule, so
