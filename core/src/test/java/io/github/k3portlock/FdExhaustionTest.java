@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Out of file descriptors for real (issue 13): fresh child JVMs under {@code ulimit -n 120}, with
  * nothing warmed up, make 200 attempts on distinct keys with {@link Portlock#tryLock()}. What
- * breaks depends on which close meets the limit first, so several JVMs are run. In every one,
+ * breaks depends on which close meets the limit first (whether one descriptor or none is left
+ * when the first attempt fails), so several JVMs are run, with limits of both parities. In every one,
  * each failed attempt must read "this process is out of file descriptors" with its key and port,
  * a status probe at the limit must say so too, every lock taken must be released without an
  * exception (at the limit), a new key must be lockable afterwards, and the socket count must
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 class FdExhaustionTest {
     static final int RUNS = 4;
     static final int ATTEMPTS = 200;
+    /** The first run's limit; run {@code i} has {@code LIMIT + i}: both parities of spare fds. */
     static final int LIMIT = 120;
 
     @Test
@@ -42,11 +44,11 @@ class FdExhaustionTest {
         List<String> broken = new ArrayList<>();
         for (int run = 0; run < RUNS; run++) {
             String prefix = freshKey();
-            List<String> out = runLimited(cp, FdExhaustionChild.class, prefix,
+            List<String> out = runLimited(LIMIT + run, cp, FdExhaustionChild.class, prefix,
                     Integer.toString(ATTEMPTS));
             List<String> problems = check(out, prefix, true);
             if (!problems.isEmpty()) {
-                broken.add("run " + run + ": " + problems);
+                broken.add("run " + run + " (ulimit -n " + (LIMIT + run) + "): " + problems);
             }
         }
         assertTrue(broken.isEmpty(), broken.size() + " of " + RUNS + " runs broke:\n"
@@ -123,15 +125,15 @@ class FdExhaustionTest {
     }
 
     /**
-     * Runs {@code main} in a fresh JVM under {@code ulimit -n LIMIT}; returns its output lines
-     * (stdout, then stderr).
+     * Runs {@code main} in a fresh JVM under {@code ulimit -n limit}; returns its output lines
+     * (stdout and stderr) and {@code EXIT <status>}.
      */
-    static List<String> runLimited(String cp, Class<?> main, String... args)
+    static List<String> runLimited(int limit, String cp, Class<?> main, String... args)
             throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command().orElse(System.getProperty(
                 "java.home") + File.separator + "bin" + File.separator + "java");
         List<String> cmd = new ArrayList<>(List.of("sh", "-c",
-                "ulimit -n " + LIMIT + " && exec \"$0\" \"$@\"", java, "-Xmx64m",
+                "ulimit -n " + limit + " && exec \"$0\" \"$@\"", java, "-Xmx64m",
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", cp,
                 main.getName()));
         cmd.addAll(List.of(args));
