@@ -3,6 +3,7 @@ package io.github.k3portlock.async;
 import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.PortlockException;
 import io.github.k3portlock.PortlockTimeoutException;
+import io.github.k3portlock.internal.Descriptors;
 import io.github.k3portlock.internal.PortHandle;
 import io.github.k3portlock.internal.Quorum;
 import java.time.Duration;
@@ -527,6 +528,9 @@ final class KeyPoller {
     private PortlockException failure(Throwable e) {
         if (e instanceof PortlockException) {
             return (PortlockException) e;
+        }
+        if (Descriptors.isOutOfDescriptors(e)) {
+            return Descriptors.outOfDescriptors(target, -1, e); // e.g. an initialiser's error
         }
         return new PortlockException(target.key(), -1, "unexpected failure while binding lock '"
                 + target.key() + "' (" + target + "): " + e, e);
