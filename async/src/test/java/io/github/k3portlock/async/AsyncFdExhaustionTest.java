@@ -1,18 +1,24 @@
 package io.github.k3portlock.async;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.k3portlock.PortlockException;
+import io.github.k3portlock.internal.PortBinder;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.spi.ToolProvider;
 import org.junit.jupiter.api.Test;
@@ -55,6 +61,30 @@ class AsyncFdExhaustionTest {
         }
         assertTrue(broken.isEmpty(), broken.size() + " of " + RUNS + " runs broke:\n"
                 + String.join("\n", broken));
+    }
+
+    /**
+     * An out-of-descriptors failure in the form of an error (a JDK initialiser that met the limit)
+     * fails the waiter with a clear {@link PortlockException} naming key and port, never
+     * "unexpected failure". Injected, as the error form cannot be provoked on demand.
+     */
+    @Test
+    void anInitialiserErrorCausedByTheLimitReadsAsOutOfDescriptors() throws Exception {
+        String key = TestSupport.key();
+        PortBinder exhausted = a -> {
+            throw new ExceptionInInitializerError(new SocketException("Too many open files"));
+        };
+        AsyncPortlock lock = AsyncPortlock.builder().binder(exhausted).build();
+        long fds = TestSupport.openFds();
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> lock.acquire(key, Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS));
+        PortlockException p = assertInstanceOf(PortlockException.class, e.getCause());
+        assertEquals(key, p.key());
+        assertTrue(p.port() > 0, "port " + p.port());
+        assertTrue(p.getMessage().contains("this process is out of file descriptors")
+                && p.getMessage().contains("'" + key + "'")
+                && !p.getMessage().contains("unexpected failure"), p.getMessage());
+        assertEquals(fds, TestSupport.openFds());
     }
 
     /**

@@ -163,7 +163,13 @@ public final class Descriptors {
         Log.closeFailed(key, port, e);
     }
 
-    /** The logger, obtained on first use only: most JVMs never need it. */
+    /**
+     * Where refused closes are logged: {@code System.getLogger("io.github.k3portlock")}, obtained
+     * on first use only (most JVMs never need it). Tests put a recording logger here.
+     */
+    static volatile System.Logger logger;
+
+    /** The logging, in a class of its own: loaded by the warm-up, initialised on first use. */
     private static final class Log {
         private Log() {
         }
@@ -174,7 +180,12 @@ public final class Descriptors {
                     ? " (this process is out of file descriptors)" : "")
                     + "; its descriptor may stay open until the process exits";
             try {
-                System.getLogger("io.github.k3portlock").log(System.Logger.Level.WARNING, msg, e);
+                System.Logger l = logger;
+                if (l == null) {
+                    l = System.getLogger("io.github.k3portlock");
+                    logger = l;
+                }
+                l.log(System.Logger.Level.WARNING, msg, e);
             } catch (VirtualMachineError vme) {
                 throw vme;
             } catch (Throwable loggerFailed) {
