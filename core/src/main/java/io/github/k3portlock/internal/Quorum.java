@@ -153,7 +153,7 @@ public final class Quorum {
                 && (m.equals(learned) || m.contains("already in use"));
     }
 
-    /** Lazily learns this JVM's EADDRINUSE message (holder idiom: only on first contention). */
+    /** Learns this JVM's EADDRINUSE message once (holder idiom), in Descriptors' warm-up. */
     static final class InUse {
         static final String MESSAGE = learn();
 
