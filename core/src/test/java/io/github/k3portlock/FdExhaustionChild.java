@@ -66,8 +66,8 @@ public final class FdExhaustionChild {
             LockStatus s = LockStatus.inspect(probed);
             System.out.println("PROBE RESULT " + oneLine(s.toString()));
         } catch (Throwable t) {
-            String port = t instanceof PortlockException ? Integer.toString(((PortlockException) t).port()) : "-";
-            String key = t instanceof PortlockException ? ((PortlockException) t).key() : "-";
+            String port = t instanceof PortlockException p ? Integer.toString(p.port()) : "-";
+            String key = t instanceof PortlockException q ? q.key() : "-";
             System.out.println("PROBE THREW " + t.getClass().getName() + " " + port + " " + key
                     + " | " + oneLine(String.valueOf(t.getMessage())));
         }
@@ -113,7 +113,7 @@ public final class FdExhaustionChild {
     }
 
     private static void fail(String key, Throwable t) {
-        String port = t instanceof PortlockException ? Integer.toString(((PortlockException) t).port()) : "-";
+        String port = t instanceof PortlockException p ? Integer.toString(p.port()) : "-";
         System.out.println("FAIL " + t.getClass().getName() + " " + port + " " + key + " | "
                 + oneLine(String.valueOf(t.getMessage())));
     }

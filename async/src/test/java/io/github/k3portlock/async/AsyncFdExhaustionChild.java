@@ -137,7 +137,7 @@ public final class AsyncFdExhaustionChild {
     }
 
     private static void fail(String key, Throwable t) {
-        String port = t instanceof PortlockException ? Integer.toString(((PortlockException) t).port()) : "-";
+        String port = t instanceof PortlockException p ? Integer.toString(p.port()) : "-";
         System.out.println("FAIL " + t.getClass().getName() + " " + port + " " + key + " | "
                 + oneLine(String.valueOf(t.getMessage())));
     }

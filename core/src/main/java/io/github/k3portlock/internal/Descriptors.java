@@ -89,11 +89,10 @@ public final class Descriptors {
             if (m != null && m.contains("Too many open files")) {
                 return true;
             }
-            if (t instanceof ExceptionInInitializerError) {
-                Throwable e = ((ExceptionInInitializerError) t).getException();
-                if (e != null && e != t.getCause() && isOutOfDescriptors(e)) {
-                    return true;
-                }
+            if (t instanceof ExceptionInInitializerError init && init.getException() != null
+                    && init.getException() != t.getCause()
+                    && isOutOfDescriptors(init.getException())) {
+                return true;
             }
             // JDK 17: the failed initialiser's cause is not kept on later uses of the class.
             if (t instanceof NoClassDefFoundError && m != null
