@@ -49,6 +49,13 @@ public interface LockHandle extends AutoCloseable {
 
     /**
      * Releases the lock by closing the bound ports. Idempotent; callable from any thread.
+     *
+     * <p>Never throws for a valid handle, whatever resource runs out: even with no file
+     * descriptor left, closing needs none (the JDK's close machinery is set up before the first
+     * lock socket is opened). If the kernel refuses a close, the failure is logged as a warning
+     * on the {@link System.Logger} named {@code io.github.k3portlock} and the other ports are
+     * still closed; the handle is invalid afterwards either way. Only a
+     * {@link VirtualMachineError} propagates, after every port was closed.
      */
     void release();
 

@@ -183,7 +183,8 @@ public final class Portlock implements AutoCloseable {
     }
 
     /**
-     * Releases the lock if this instance holds it; does nothing otherwise. Idempotent.
+     * Releases the lock if this instance holds it; does nothing otherwise. Idempotent. Closing the
+     * ports never throws, not even out of file descriptors (see {@link LockHandle#release()}).
      *
      * @throws IllegalMonitorStateException if another live thread holds this instance's lock
      */

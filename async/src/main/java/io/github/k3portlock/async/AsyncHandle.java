@@ -47,6 +47,11 @@ final class AsyncHandle implements LockHandle {
         return released == 0;
     }
 
+    /**
+     * Passes the ports to the next local waiter, or closes them. Opens no descriptor, and never
+     * throws (but a {@link VirtualMachineError}) for lack of them: a close the kernel refuses is
+     * logged by the {@code PortHandle} (see {@code Descriptors}).
+     */
     @Override
     public void release() {
         if (RELEASED.compareAndSet(this, 0, 1)) {

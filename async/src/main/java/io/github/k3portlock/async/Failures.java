@@ -1,6 +1,7 @@
 package io.github.k3portlock.async;
 
 import io.github.k3portlock.LockPorts;
+import io.github.k3portlock.internal.Descriptors;
 import io.github.k3portlock.PortlockException;
 import io.github.k3portlock.PortlockTimeoutException;
 import java.time.Duration;
@@ -40,6 +41,9 @@ final class Failures {
     static PortlockException unexpected(LockPorts target, Throwable e) {
         if (e instanceof PortlockException pe) {
             return pe;
+        }
+        if (Descriptors.isOutOfDescriptors(e)) {
+            return Descriptors.outOfDescriptors(target, -1, e); // e.g. an initialiser's error
         }
         return new PortlockException(target.key(), -1, "unexpected failure while binding lock '"
                 + target.key() + "' (" + target + "): " + e, e);

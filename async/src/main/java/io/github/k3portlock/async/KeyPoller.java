@@ -3,6 +3,7 @@ package io.github.k3portlock.async;
 import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.PortlockException;
 import io.github.k3portlock.PortlockTimeoutException;
+import io.github.k3portlock.internal.Descriptors;
 import io.github.k3portlock.internal.PortHandle;
 import io.github.k3portlock.internal.Quorum;
 import java.time.Duration;

@@ -3,7 +3,6 @@ package io.github.k3portlock.internal;
 import io.github.k3portlock.LockHandle;
 import io.github.k3portlock.LockPorts;
 import java.io.Closeable;
-import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.List;
@@ -78,6 +77,12 @@ public final class PortHandle implements LockHandle {
         return released == 0;
     }
 
+    /**
+     * Closes the held sockets, once. Never throws (but a {@link VirtualMachineError}): a close
+     * that fails, out of descriptors or otherwise, is logged on the {@code io.github.k3portlock}
+     * logger and the remaining sockets are still closed; close(2) of a listening socket frees the
+     * port even when it reports an error, and there is nothing a caller could do with it.
+     */
     @Override
     public void release() {
         if (!RELEASED.compareAndSet(this, 0, 1)) {
@@ -85,13 +90,18 @@ public final class PortHandle implements LockHandle {
         }
         leak.released();
         Quorum.publishRelease();
-        for (Closeable s : sockets) {
+        VirtualMachineError fatal = null;
+        for (int i = 0; i < sockets.length; i++) {
             try {
-                s.close();
-            } catch (IOException ignored) {
-                // close(2) of a listening socket frees the port even when it reports an error;
-                // there is nothing a caller could do with it.
+                sockets[i].close();
+            } catch (VirtualMachineError e) {
+                fatal = fatal == null ? e : fatal; // close the rest first
+            } catch (Throwable e) {
+                Descriptors.closeFailed(target.key(), ports().get(i), e);
             }
+        }
+        if (fatal != null) {
+            throw fatal;
         }
     }
 

@@ -23,6 +23,10 @@ public final class Quorum {
      */
     private static final AtomicLong RELEASES = new AtomicLong();
 
+    static {
+        Descriptors.ready(); // before the first socket: see Descriptors
+    }
+
     private Quorum() {
     }
 
@@ -59,9 +63,11 @@ public final class Quorum {
         ServerSocketChannel spare = null; // open, not held; closed by the finally unless bound
         PortHandle handle = null;
         Throwable failure = null;
+        int port = -1;
         try {
             for (int i = 0; i < count; i++) {
                 InetSocketAddress address = addresses.get(i);
+                port = address.getPort();
                 boolean reused = spare != null;
                 ServerSocketChannel socket;
                 try {
@@ -81,7 +87,7 @@ public final class Quorum {
                         // bind(2), when another SO_REUSEADDR socket bound the same port at the
                         // same time and listened first. The spare is then bound after all, and
                         // binding it again fails with EINVAL. Retry the port on a fresh channel.
-                        close(spare, e);
+                        close(spare, target, e);
                         spare = null;
                         i--;
                         continue;
@@ -99,25 +105,24 @@ public final class Quorum {
             throw new AssertionError("unreachable: quorum " + quorum + " of " + count);
         } catch (RuntimeException | Error e) {
             failure = e;
+            if (e instanceof Error && Descriptors.isOutOfDescriptors(e)) {
+                PortlockException p = Descriptors.outOfDescriptors(target, port, e);
+                failure = p;
+                throw p;
+            }
             throw e;
         } finally {
             if (spare != null) {
-                close(spare, failure);
+                close(spare, target, failure);
             }
             if (handle == null) {
-                closeAll(held, bound, failure);
+                closeAll(held, bound, target, failure);
             }
         }
     }
 
-    private static void close(Closeable c, Throwable failure) {
-        try {
-            c.close();
-        } catch (IOException | RuntimeException e) {
-            if (failure != null) {
-                failure.addSuppressed(e);
-            }
-        }
+    private static void close(Closeable c, LockPorts target, Throwable failure) {
+        Descriptors.close(c, target.key(), -1, failure);
     }
 
     /**
@@ -141,7 +146,7 @@ public final class Quorum {
                 && (m.equals(learned) || m.contains("already in use"));
     }
 
-    /** Lazily learns this JVM's EADDRINUSE message (holder idiom: only on first contention). */
+    /** Learns this JVM's EADDRINUSE message once (holder idiom), in Descriptors' warm-up. */
     static final class InUse {
         static final String MESSAGE = learn();
 
@@ -179,15 +184,10 @@ public final class Quorum {
         return PortlockException.bindFailed(target, address, hint + " (" + m + ")", e);
     }
 
-    private static void closeAll(Closeable[] held, int bound, Throwable failure) {
+    private static void closeAll(Closeable[] held, int bound, LockPorts target,
+            Throwable failure) {
         for (int i = 0; i < bound; i++) {
-            try {
-                held[i].close();
-            } catch (IOException | RuntimeException e) {
-                if (failure != null) {
-                    failure.addSuppressed(e);
-                }
-            }
+            Descriptors.close(held[i], target.key(), -1, failure);
         }
         Arrays.fill(held, null);
     }

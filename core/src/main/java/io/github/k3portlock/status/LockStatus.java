@@ -4,6 +4,7 @@ import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.Portlock;
 import io.github.k3portlock.internal.Checks;
+import io.github.k3portlock.internal.Descriptors;
 import io.github.k3portlock.internal.PortBinder;
 import io.github.k3portlock.internal.Quorum;
 import java.io.IOException;
@@ -51,7 +52,10 @@ import java.util.stream.Collectors;
  * therefore stays unknown. Where there is no {@code /proc} (macOS, Windows),
  * every port is probed: its state is known, its owner is not. A port the probe cannot bind for a
  * reason other than contention (address not local, permission denied) is
- * {@link State#UNKNOWN}. Nothing is thrown.
+ * {@link State#UNKNOWN}. Nothing is thrown, with one exception: when this process is
+ * out of file descriptors, neither {@code /proc} nor a probe can be read, and an answer made of
+ * unknowns would hide why; {@link #inspect(LockPorts)} then throws a {@link PortlockException}
+ * saying so.
  *
  * <p><b>A snapshot, and a light touch.</b> The answer describes a moment and may be stale when it
  * is returned; it is for diagnostics, never for deciding whether to take the lock (use
@@ -94,6 +98,8 @@ public final class LockStatus {
      *     {@link Portlock#lockPorts()}
      * @return a snapshot of the ports' states and holders
      * @throws NullPointerException if {@code target} is null
+     * @throws PortlockException if this process is out of file descriptors (naming the key, the
+     *     port being probed if any, and "this process is out of file descriptors")
      */
     public static LockStatus inspect(LockPorts target) {
         return inspect(target, PROC, PortBinder.DEFAULT);
@@ -105,6 +111,7 @@ public final class LockStatus {
      */
     static LockStatus inspect(LockPorts target, Path proc, PortBinder probe) {
         Objects.requireNonNull(target, "target");
+        Descriptors.ready(); // the JDK's close machinery, before the first socket
         // An interruptible read (a FileChannel) with the flag set fails with
         // ClosedByInterruptException, which would silently turn the answer into probe-only.
         boolean interrupted = Thread.interrupted();
@@ -125,6 +132,9 @@ public final class LockStatus {
             sockets.addAll(ProcNet.read(proc.resolve("net/tcp"), wanted));
             haveProc = true;
         } catch (IOException | RuntimeException e) {
+            if (Descriptors.isOutOfDescriptors(e)) {
+                throw Descriptors.outOfDescriptors(target, -1, e, "inspect the ports");
+            }
             haveProc = false; // not Linux: every port is probed, owners stay unknown
         }
         Path tcp6 = proc.resolve("net/tcp6");
@@ -163,7 +173,7 @@ public final class LockStatus {
             int port = target.numbers().get(i);
             List<ProcNet.Socket> here = byPort.get(i);
             if (here.isEmpty()) {
-                State probed = probe(target.socketAddresses().get(i), probe);
+                State probed = probe(target, target.socketAddresses().get(i), probe);
                 if (probed == State.HELD) {
                     held++;
                 } else if (probed == State.UNKNOWN) {
@@ -199,7 +209,8 @@ public final class LockStatus {
      * socket bound without listening (as the Python k3portlock's TCP mode, used off Linux, holds
      * its ports), and every socket where there is no {@code /proc}.
      */
-    private static State probe(InetSocketAddress address, PortBinder probe) {
+    private static State probe(LockPorts target, InetSocketAddress address,
+            PortBinder probe) {
         // Race with a concurrent acquirer: ports are probed one at a time, each for a few
         // microseconds, so the probe occupies at most one port at any instant. An acquirer that
         // finds another port taken as well (a stranger's) misses the quorum for that attempt.
@@ -207,6 +218,9 @@ public final class LockStatus {
             probe.bind(ch, address, PortBinder.BACKLOG);
             return State.FREE;
         } catch (IOException e) {
+            if (Descriptors.isOutOfDescriptors(e)) {
+                throw Descriptors.outOfDescriptors(target, address.getPort(), e, "probe");
+            }
             return Quorum.isAddressInUse(e) ? State.HELD : State.UNKNOWN;
         } catch (RuntimeException e) {
             return State.UNKNOWN;

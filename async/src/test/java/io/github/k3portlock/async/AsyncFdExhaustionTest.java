@@ -1,0 +1,200 @@
+package io.github.k3portlock.async;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.k3portlock.PortlockException;
+import io.github.k3portlock.internal.PortBinder;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.spi.ToolProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Out of file descriptors for real (issue 13), asynchronously: fresh child JVMs under
+ * {@code ulimit -n 120}, with nothing warmed up, make 200 single attempts on distinct keys with
+ * {@link AsyncPortlock#acquire(String, java.time.Duration)}. What
+ * breaks depends on which close meets the limit first (whether one descriptor or none is left
+ * when the first attempt fails), so several JVMs are run, with limits of both parities. In every one,
+ * each failed attempt must read "this process is out of file descriptors" with its key and port
+ * (never "unexpected failure"), every lock taken must be released without an exception at the
+ * limit, a release with a waiter queued must hand the lock over, a new key must be lockable
+ * afterwards, and the socket count must
+ * return to where it started.
+ *
+ * <p>The library runs from a jar, as users run it: loading a class from a directory needs a
+ * descriptor of its own, which a jar (opened once) does not.
+ */
+class AsyncFdExhaustionTest {
+    static final int RUNS = 4;
+    static final int ATTEMPTS = 200;
+    /** The first run's limit; run {@code i} has {@code LIMIT + i}: both parities of spare fds. */
+    static final int LIMIT = 120;
+
+    @Test
+    void runningOutOfDescriptorsFailsAttemptsClearlyAndNeverAReleaseOrHandOver(@TempDir Path tmp)
+            throws Exception {
+        String cp = jarredClassPath(tmp);
+        List<String> broken = new ArrayList<>();
+        for (int run = 0; run < RUNS; run++) {
+            String prefix = TestSupport.key();
+            List<String> out = runLimited(LIMIT + run, cp, AsyncFdExhaustionChild.class, prefix,
+                    Integer.toString(ATTEMPTS));
+            List<String> problems = check(out, prefix);
+            if (!problems.isEmpty()) {
+                broken.add("run " + run + " (ulimit -n " + (LIMIT + run) + "): " + problems);
+            }
+        }
+        assertTrue(broken.isEmpty(), broken.size() + " of " + RUNS + " runs broke:\n"
+                + String.join("\n", broken));
+    }
+
+    /**
+     * An out-of-descriptors failure in the form of an error (a JDK initialiser that met the limit)
+     * fails the waiter with a clear {@link PortlockException} naming key and port, never
+     * "unexpected failure". Injected, as the error form cannot be provoked on demand.
+     */
+    @Test
+    void anInitialiserErrorCausedByTheLimitReadsAsOutOfDescriptors() throws Exception {
+        String key = TestSupport.key();
+        PortBinder exhausted = a -> {
+            throw new ExceptionInInitializerError(new SocketException("Too many open files"));
+        };
+        AsyncPortlock lock = AsyncPortlock.builder().build(Tuning.DEFAULT.withBinder(exhausted));
+        long fds = TestSupport.openFds();
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> lock.acquire(key, Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS));
+        PortlockException p = assertInstanceOf(PortlockException.class, e.getCause());
+        assertEquals(key, p.key());
+        assertTrue(p.port().orElse(-1) > 0, "port " + p.port());
+        assertTrue(p.getMessage().contains("this process is out of file descriptors")
+                && p.getMessage().contains("'" + key + "'")
+                && !p.getMessage().contains("unexpected failure"), p.getMessage());
+        assertEquals(fds, TestSupport.openFds());
+    }
+
+    /**
+     * Checks a child's summary; returns what is wrong (empty when all is well). As core's
+     * {@code FdExhaustionTest}, with hand-overs instead of a status probe (the modules' test
+     * trees share no code).
+     */
+    static List<String> check(List<String> out, String prefix) {
+        List<String> problems = new ArrayList<>();
+        if (!out.contains("DONE") || !out.contains("EXIT 0")) {
+            problems.add("child did not finish: " + tail(out));
+            return problems;
+        }
+        int acquired = Integer.parseInt(value(out, "ACQUIRED"));
+        int busy = Integer.parseInt(value(out, "BUSY"));
+        List<String> fails = out.stream().filter(l -> l.startsWith("FAIL ")).toList();
+        if (fails.isEmpty() || acquired == 0 || acquired + busy + fails.size() != ATTEMPTS) {
+            problems.add("the limit was not met as planned: acquired " + acquired + ", busy "
+                    + busy + ", failed " + fails.size());
+        }
+        int unclear = 0;
+        String firstUnclear = null;
+        for (String f : fails) {
+            // FAIL <class> <port> <key> | <message>
+            String[] head = f.substring(0, f.indexOf(" | ")).split(" ");
+            String message = f.substring(f.indexOf(" | ") + 3);
+            boolean clear = head[1].equals(PortlockException.class.getName())
+                    && Integer.parseInt(head[2]) > 0 && head[3].startsWith(prefix)
+                    && message.contains("this process is out of file descriptors")
+                    && message.contains("'" + head[3] + "'") && message.contains(":" + head[2])
+                    && !message.contains("unexpected failure");
+            if (!clear && unclear++ == 0) {
+                firstUnclear = f;
+            }
+        }
+        if (unclear > 0) {
+            problems.add(unclear + " unclear failures, first: " + firstUnclear);
+        }
+        String handed = value(out, "HANDED_OVER");
+        String[] h = handed.split(" of ");
+        if (h.length != 2 || !h[0].equals(h[1]) || h[0].equals("0")) {
+            problems.add("hand-overs at the limit: " + handed + " " + value(out, "HANDOVER_ERROR"));
+        }
+        String threw = value(out, "RELEASE_THREW");
+        if (!threw.equals("0")) {
+            problems.add(threw + " of " + acquired + " releases threw, first: "
+                    + value(out, "RELEASE_ERROR"));
+        }
+        String after = value(out, "AFTER");
+        if (!after.equals("true")) {
+            problems.add("a new key could not be locked afterwards: " + after);
+        }
+        String start = value(out, "START_SOCKETS");
+        String end = value(out, "END_SOCKETS");
+        if (!start.equals(end)) {
+            problems.add("sockets " + start + " at start, " + end + " at the end");
+        }
+        return problems;
+    }
+
+    static String value(List<String> out, String name) {
+        return out.stream().filter(l -> l.startsWith(name + " ")).findFirst()
+                .map(l -> l.substring(name.length() + 1)).orElse("(missing)");
+    }
+
+    private static String tail(List<String> out) {
+        return String.join(" / ", out.subList(Math.max(0, out.size() - 8), out.size()));
+    }
+
+    /**
+     * Runs {@code main} in a fresh JVM under {@code ulimit -n limit}; returns its output lines
+     * (stdout and stderr) and {@code EXIT <status>}.
+     */
+    static List<String> runLimited(int limit, String cp, Class<?> main, String... args)
+            throws IOException, InterruptedException {
+        String java = ProcessHandle.current().info().command().orElse(System.getProperty(
+                "java.home") + File.separator + "bin" + File.separator + "java");
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c",
+                "ulimit -n " + limit + " && exec \"$0\" \"$@\"", java, "-Xmx64m",
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", cp,
+                main.getName()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        byte[] bytes = p.getInputStream().readAllBytes(); // until the child exits
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child did not exit");
+        List<String> lines = new ArrayList<>(new String(bytes, StandardCharsets.UTF_8).lines()
+                .toList());
+        lines.add("EXIT " + p.exitValue());
+        return lines;
+    }
+
+    /** This test's class path, with every directory packed into a jar in {@code tmp}. */
+    static String jarredClassPath(Path tmp) throws IOException {
+        ToolProvider jar = ToolProvider.findFirst("jar").orElseThrow();
+        List<String> entries = new ArrayList<>();
+        int n = 0;
+        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            Path p = Path.of(e);
+            if (Files.isDirectory(p)) {
+                Path j = tmp.resolve("cp" + n++ + ".jar");
+                ByteArrayOutputStream err = new ByteArrayOutputStream();
+                int rc = jar.run(new PrintStream(new ByteArrayOutputStream(), true),
+                        new PrintStream(err, true), "cf", j.toString(), "-C", p.toString(), ".");
+                assertEquals(0, rc, () -> "jar failed: " + err);
+                entries.add(j.toString());
+            } else {
+                entries.add(e);
+            }
+        }
+        return String.join(File.pathSeparator, entries);
+    }
+}
