@@ -1,6 +1,7 @@
 package io.github.k3portlock;
 
 import io.github.k3portlock.internal.Checks;
+import io.github.k3portlock.internal.LockEvents;
 import io.github.k3portlock.internal.PortBinder;
 import io.github.k3portlock.internal.PortHandle;
 import io.github.k3portlock.internal.Quorum;
@@ -56,6 +57,8 @@ public final class Portlock implements AutoCloseable {
     // Guarded by mutex; volatile for the unlocked reads in hasLocked().
     private volatile PortHandle handle;
     private Thread owner;
+    /** Guarded by mutex: {@code System.nanoTime()} when the lock was taken (for the Hold event). */
+    private long heldSince;
 
     /**
      * Creates a lock on {@code key} with the default timeout (1 s) and sleep time (10 ms).
@@ -137,6 +140,7 @@ public final class Portlock implements AutoCloseable {
             }
             owner = me;
             handle = h;
+            heldSince = System.nanoTime();
             return true;
         } finally {
             mutex.unlock();
@@ -204,6 +208,7 @@ public final class Portlock implements AutoCloseable {
             owner = null;
             h.release();
             released.signal();
+            LockEvents.held(target.key(), heldSince);
         } finally {
             mutex.unlock();
         }

@@ -1,6 +1,7 @@
 package io.github.k3portlock.async;
 
 import io.github.k3portlock.LockHandle;
+import io.github.k3portlock.internal.LockEvents;
 import io.github.k3portlock.internal.PortHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -24,6 +25,8 @@ final class AsyncHandle implements LockHandle {
 
     private final KeyPoller poller;
     private final PortHandle ports;
+    /** {@code System.nanoTime()} at the grant, for the flight recorder's Hold event. */
+    private final long grantedAt = System.nanoTime();
     @SuppressWarnings("unused") // accessed through RELEASED
     private volatile int released;
 
@@ -56,6 +59,7 @@ final class AsyncHandle implements LockHandle {
     public void release() {
         if (RELEASED.compareAndSet(this, 0, 1)) {
             poller.passOn(ports);
+            LockEvents.held(ports.key(), grantedAt);
         }
     }
 

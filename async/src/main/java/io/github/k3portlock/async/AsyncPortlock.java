@@ -5,14 +5,19 @@ import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.Portlock;
 import io.github.k3portlock.PortlockException;
 import io.github.k3portlock.PortlockTimeoutException;
+import io.github.k3portlock.internal.Checks;
+import io.github.k3portlock.internal.LockEvents;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
@@ -131,8 +136,6 @@ public final class AsyncPortlock implements AsyncLocks {
     /** The default cap of the retry delay: 10 milliseconds, the Python original's sleep time. */
     public static final Duration DEFAULT_SLEEP_TIME = Portlock.DEFAULT_SLEEP_TIME;
 
-    /** Timeouts beyond this (about 73 years) mean no timeout; keeps nanoTime arithmetic safe. */
-    private static final long MAX_TIMEOUT_NANOS = Long.MAX_VALUE / 4;
 
     final ScheduledExecutorService scheduler;
     final Completer completer;
@@ -207,8 +210,8 @@ public final class AsyncPortlock implements AsyncLocks {
      * ({@code cancel}, {@code orTimeout}, {@code completeExceptionally}) stops the wait.
      *
      * @param key the lock key, not empty
-     * @param timeout how long to wait; zero means a single attempt; longer than about 73 years
-     *     means no timeout
+     * @param timeout how long to wait; zero means a single attempt; a century or longer means no
+     *     timeout
      * @return a future of the handle, returned at once
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if {@code key} is empty or {@code timeout} negative
@@ -266,14 +269,11 @@ public final class AsyncPortlock implements AsyncLocks {
     }
 
     /**
-     * Rejects a null or empty key at once. The key is hashed to its ports only when its poller is
-     * created, not on every call: waiters of a key already polled cost no hashing.
+     * Rejects a bad key at once (core's one key check). The key is hashed to its ports only when
+     * its poller is created, not on every call: waiters of a key already polled cost no hashing.
      */
     private static void checkKey(String key) {
-        Objects.requireNonNull(key, "lock key must not be null");
-        if (key.isEmpty()) {
-            throw new IllegalArgumentException("lock key must not be empty");
-        }
+        Checks.key(key);
     }
 
     private void start(String key, long timeoutNanos, CompletableFuture<LockHandle> future) {
@@ -290,22 +290,31 @@ public final class AsyncPortlock implements AsyncLocks {
             poller = pollers.computeIfAbsent(key, k -> new KeyPoller(this, scheme.lockPorts(k)));
         } while (!poller.start(w));
         KeyPoller p = poller;
+        LockEvents.Wait event = LockEvents.beginWait(); // null unless the flight recorder wants it
         // Registered after start(): nobody else can complete this future before we return it.
-        future.whenComplete((value, failure) -> p.onFutureDone(w, value));
+        future.whenComplete((value, failure) -> {
+            p.onFutureDone(w, value);
+            LockEvents.endWait(event, key, outcome(value, failure));
+        });
     }
 
+    /** How a wait ended, for the flight recorder's Wait event. */
+    private static String outcome(LockHandle value, Throwable failure) {
+        if (failure == null) {
+            return value != null ? "acquired" : "completed by the caller";
+        }
+        Throwable f = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (f instanceof PortlockTimeoutException || f instanceof TimeoutException) {
+            return "timeout";
+        }
+        return f instanceof CancellationException ? "cancelled" : "error";
+    }
+
+    /** The timeout in nanoseconds, or {@code -1} for none (a century or more: {@link Checks#FOREVER}). */
     static long timeoutNanos(String key, Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout");
-        if (timeout.isNegative()) {
-            throw new IllegalArgumentException(
-                    "timeout must not be negative, got " + timeout + " for lock '" + key + "'");
-        }
-        try {
-            long nanos = timeout.toNanos();
-            return nanos > MAX_TIMEOUT_NANOS ? -1 : nanos;
-        } catch (ArithmeticException tooLong) {
-            return -1;
-        }
+        long nanos = Checks.nanos(Checks.timeout(key, timeout));
+        return nanos >= Checks.FOREVER_NANOS ? -1 : nanos;
     }
 
     long now() {
@@ -469,7 +478,7 @@ public final class AsyncPortlock implements AsyncLocks {
             if (d.isNegative() || d.isZero()) {
                 throw new IllegalArgumentException(name + " must be positive, got " + d);
             }
-            if (d.compareTo(Duration.ofDays(36500)) > 0) {
+            if (d.compareTo(Checks.FOREVER) > 0) {
                 throw new IllegalArgumentException(name + " must be at most a century, got " + d);
             }
             return d;

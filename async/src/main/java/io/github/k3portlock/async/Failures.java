@@ -1,40 +1,41 @@
 package io.github.k3portlock.async;
 
 import io.github.k3portlock.LockPorts;
-import io.github.k3portlock.internal.Descriptors;
 import io.github.k3portlock.PortlockException;
 import io.github.k3portlock.PortlockTimeoutException;
+import io.github.k3portlock.internal.Descriptors;
 import java.time.Duration;
 import java.time.Instant;
 
-/** The exceptions this module completes futures with, each message written in one place. */
+/**
+ * The exceptions this module completes futures with: each message written in one place, on
+ * core's factories (which quote and cut the key the same way everywhere).
+ */
 final class Failures {
     private Failures() {
     }
 
     static PortlockException schedulerShutDown(LockPorts target, Object scheduler) {
-        return new PortlockException(target.key(), -1, "cannot wait for lock '" + target.key()
-                + "' (" + target + "): the scheduler " + scheduler + " is shut down", null);
+        return PortlockException.forLock(target, "cannot wait for",
+                ": the scheduler " + scheduler + " is shut down", null);
     }
 
     static PortlockException schedulerRejected(LockPorts target, Object scheduler,
             RuntimeException cause) {
-        return new PortlockException(target.key(), -1, "cannot wait for lock '" + target.key()
-                + "' (" + target + "): the scheduler " + scheduler
+        return PortlockException.forLock(target, "cannot wait for", ": the scheduler " + scheduler
                 + " refused the next attempt (is it shut down?)", cause);
     }
 
     static PortlockException completionRejected(LockPorts target, Object executor,
             RuntimeException cause) {
-        return new PortlockException(target.key(), -1, "took lock '" + target.key() + "' ("
-                + target + ") but the completion executor " + executor
-                + " refused to complete the future; the lock was passed on", cause);
+        return PortlockException.forLock(target, "took", " but the completion executor "
+                + executor + " refused to complete the future; the lock was passed on", cause);
     }
 
     static PortlockException completionShutDown(LockPorts target, Object executor) {
-        return new PortlockException(target.key(), -1, "took lock '" + target.key() + "' ("
-                + target + ") but the completion executor " + executor
-                + " was shut down without completing the future; the lock was passed on", null);
+        return PortlockException.forLock(target, "took", " but the completion executor "
+                + executor + " was shut down without completing the future; the lock was passed on",
+                null);
     }
 
     /** A bind attempt threw: a {@link PortlockException} as is, anything else wrapped. */
@@ -45,8 +46,7 @@ final class Failures {
         if (Descriptors.isOutOfDescriptors(e)) {
             return Descriptors.outOfDescriptors(target, -1, e); // e.g. an initialiser's error
         }
-        return new PortlockException(target.key(), -1, "unexpected failure while binding lock '"
-                + target.key() + "' (" + target + "): " + e, e);
+        return PortlockException.forLock(target, "unexpected failure while binding", ": " + e, e);
     }
 
     /**
@@ -54,8 +54,8 @@ final class Failures {
      * not null), the message says so: the waiter queued behind its own instance's holder.
      */
     static PortlockTimeoutException timeout(LockPorts target, Duration waited, Instant heldSince) {
-        String ports = heldSince == null ? target.toString()
-                : target + "; held by a handle of this AsyncPortlock, acquired at " + heldSince;
-        return new PortlockTimeoutException(target.key(), ports, waited);
+        return heldSince == null ? PortlockTimeoutException.timedOut(target, waited)
+                : PortlockTimeoutException.timedOut(target, waited,
+                        "held by a handle of this AsyncPortlock, acquired at " + heldSince);
     }
 }

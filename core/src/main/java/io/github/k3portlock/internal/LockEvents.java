@@ -60,6 +60,40 @@ public final class LockEvents {
     }
 
     /**
+     * Begins a {@link Wait} event, or returns {@code null} when the event is not enabled (then
+     * nothing is allocated beyond this probe, which the JIT removes).
+     *
+     * @return the begun event, or {@code null}
+     */
+    public static Wait beginWait() {
+        Wait e = new Wait();
+        if (!e.isEnabled()) {
+            return null;
+        }
+        e.begin();
+        return e;
+    }
+
+    /**
+     * Ends and commits a wait begun by {@link #beginWait()}.
+     *
+     * @param e the event, or {@code null} (then nothing happens)
+     * @param key the key
+     * @param outcome how the wait ended
+     */
+    public static void endWait(Wait e, String key, String outcome) {
+        if (e == null) {
+            return;
+        }
+        e.end();
+        if (e.shouldCommit()) {
+            e.key = key;
+            e.outcome = outcome;
+            e.commit();
+        }
+    }
+
+    /**
      * Commits a {@link Hold} event if the event is enabled.
      *
      * @param key the key

@@ -4,6 +4,7 @@ import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.PortlockException;
 import java.io.Closeable;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -26,6 +27,9 @@ public final class Quorum {
     static {
         Descriptors.ready(); // before the first socket: see Descriptors
     }
+
+    /** Attempts and their failures, at DEBUG (off by default). */
+    private static final System.Logger LOG = System.getLogger(LeakWatch.LOGGER_NAME);
 
     private Quorum() {
     }
@@ -52,6 +56,25 @@ public final class Quorum {
      *     "address already in use"; nothing stays bound
      */
     public static PortHandle tryAcquire(LockPorts target, PortBinder binder) {
+        PortHandle h;
+        try {
+            h = attempt(target, binder);
+        } catch (RuntimeException | Error e) {
+            if (LOG.isLoggable(Level.DEBUG)) {
+                LOG.log(Level.DEBUG, "attempt on lock " + Checks.quote(target.key()) + " ("
+                        + target + ") failed", e);
+            }
+            throw e;
+        }
+        if (LOG.isLoggable(Level.DEBUG)) {
+            LOG.log(Level.DEBUG, "attempt on lock " + Checks.quote(target.key()) + " (" + target
+                    + "): " + (h == null ? "held elsewhere" : "acquired " + h.ports()));
+        }
+        return h;
+    }
+
+    /** One attempt; see {@link #tryAcquire(LockPorts, PortBinder)}. */
+    private static PortHandle attempt(LockPorts target, PortBinder binder) {
         List<InetSocketAddress> addresses = target.socketAddresses();
         int count = addresses.size();
         int quorum = target.quorum();
