@@ -1,5 +1,6 @@
 package io.github.k3portlock.cli;
 
+import io.github.k3portlock.internal.Checks;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -21,7 +22,7 @@ final class Durations {
     private static final Pattern SUM = Pattern.compile("(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d))+");
     private static final Pattern SECONDS = Pattern.compile("\\d+(?:\\.\\d+)?");
     /** The longest duration accepted: 100 years of 365.25 days. */
-    static final Duration MAX = Duration.ofDays(36_525);
+    static final Duration MAX = Checks.FOREVER; // the library's one "forever": a century
     private static final BigDecimal MAX_NANOS = BigDecimal.valueOf(MAX.toNanos());
 
     private Durations() {

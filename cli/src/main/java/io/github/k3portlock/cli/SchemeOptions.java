@@ -11,6 +11,8 @@ final class SchemeOptions {
     static final List<Args.Opt> OPTIONS = List.of(
             Args.Opt.value("IP", "Loopback IP literal to bind on (default 127.0.0.1; e.g. ::1).",
                     "--host"),
+            Args.Opt.flag("Allow a --host that is a local but not a loopback address (its ports are"
+                    + " then reachable from the network).", "--allow-non-loopback"),
             Args.Opt.value("PORT", "First base port keys are hashed to (default 40000).",
                     "--range-start"),
             Args.Opt.value("N", "How many base ports keys are spread over (default 20000).",
@@ -25,6 +27,7 @@ final class SchemeOptions {
     final Integer rangeSize;
     final Integer portCount;
     final boolean wideLoopback;
+    final boolean allowNonLoopback;
 
     SchemeOptions(Args a) {
         host = a.value("--host");
@@ -32,16 +35,20 @@ final class SchemeOptions {
         rangeSize = a.intValue("--range-size");
         portCount = a.intValue("--port-count");
         wideLoopback = a.has("--wide-loopback");
+        allowNonLoopback = a.has("--allow-non-loopback");
     }
 
     /**
      * Builds the scheme.
      *
      * @return the scheme these options describe
-     * @throws IllegalArgumentException or IllegalStateException for a bad combination
+     * @throws IllegalArgumentException for a bad setting or combination
      */
     PortScheme build() {
         PortScheme.Builder b = PortScheme.builder();
+        if (allowNonLoopback) {
+            b.allowNonLoopback();
+        }
         if (host != null) {
             b.host(host);
         }
@@ -52,6 +59,16 @@ final class SchemeOptions {
         if (portCount != null) {
             b.portCount(portCount);
         }
-        return b.wideLoopback(wideLoopback).build();
+        try {
+            return b.wideLoopback(wideLoopback).build();
+        } catch (IllegalArgumentException e) {
+            // The library names its builder method; a CLI user needs the flag.
+            String m = String.valueOf(e.getMessage());
+            if (!m.contains("allowNonLoopback()")) {
+                throw e;
+            }
+            throw new IllegalArgumentException(
+                    m.replace("call allowNonLoopback()", "pass --allow-non-loopback"), e);
+        }
     }
 }

@@ -113,4 +113,15 @@ class ArgsTest {
             assertEquals("", out);
         }
     }
+
+    @Test
+    void aNonLoopbackHostNeedsTheFlagAndWildcardsAreRefused() {
+        assertEquals(2, run("ports", "--host", "192.0.2.1", "k"));
+        assertTrue(err.contains("192.0.2.1 is not a loopback address")
+                && err.contains("pass --allow-non-loopback"), err);
+        assertEquals(0, run("ports", "--allow-non-loopback", "--host", "192.0.2.1", "k"), err);
+        assertEquals(3, out.lines().count(), out);
+        assertEquals(2, run("ports", "--allow-non-loopback", "--host", "0.0.0.0", "k"));
+        assertTrue(err.contains("wildcard"), err);
+    }
 }
