@@ -28,8 +28,8 @@ public final class Quorum {
         Descriptors.ready(); // before the first socket: see Descriptors
     }
 
-    /** Attempts and their failures, at DEBUG (off by default). */
-    private static final System.Logger LOG = System.getLogger(LeakWatch.LOGGER_NAME);
+    /** Set once {@link Debug} is initialised: from then on, successful attempts are logged too. */
+    private static volatile boolean debugReady;
 
     private Quorum() {
     }
@@ -60,15 +60,13 @@ public final class Quorum {
         try {
             h = attempt(target, binder);
         } catch (RuntimeException | Error e) {
-            if (LOG.isLoggable(Level.DEBUG)) {
-                LOG.log(Level.DEBUG, "attempt on lock " + Checks.quote(target.key()) + " ("
-                        + target + ") failed", e);
-            }
+            debug(target, "failed", e);
             throw e;
         }
-        if (LOG.isLoggable(Level.DEBUG)) {
-            LOG.log(Level.DEBUG, "attempt on lock " + Checks.quote(target.key()) + " (" + target
-                    + "): " + (h == null ? "held elsewhere" : "acquired " + h.ports()));
+        if (h == null) {
+            debug(target, "held elsewhere", null);
+        } else if (debugReady) { // an uncontended process never pays for the logger
+            debug(target, "acquired " + h.ports(), null);
         }
         return h;
     }
@@ -213,5 +211,42 @@ public final class Quorum {
             Descriptors.close(held[i], target.key(), -1, failure);
         }
         Arrays.fill(held, null);
+    }
+
+    /** Logs at DEBUG; never fails the attempt (the logger itself may be out of descriptors). */
+    private static void debug(LockPorts target, String what, Throwable failure) {
+        try {
+            Debug.log(target, what, failure);
+        } catch (LinkageError | RuntimeException e) {
+            // Logging is best-effort: an attempt's outcome must not depend on it.
+        }
+    }
+
+    /**
+     * Attempts at DEBUG on the {@code io.github.k3portlock} logger. Set up by the first miss or
+     * failure only: {@code System.getLogger} costs tens of milliseconds on first use, which an
+     * uncontended process (the CLI's {@code run}) should not pay.
+     */
+    private static final class Debug {
+        static final System.Logger LOG = System.getLogger(LeakWatch.LOGGER_NAME);
+
+        static {
+            debugReady = true;
+        }
+
+        private Debug() {
+        }
+
+        static void log(LockPorts target, String what, Throwable failure) {
+            if (LOG.isLoggable(Level.DEBUG)) {
+                String m = "attempt on lock " + Checks.quote(target.key()) + " (" + target + "): "
+                        + what;
+                if (failure == null) {
+                    LOG.log(Level.DEBUG, m);
+                } else {
+                    LOG.log(Level.DEBUG, m, failure);
+                }
+            }
+        }
     }
 }
