@@ -1,12 +1,12 @@
 package io.github.k3portlock;
 
-import static io.github.k3portlock.TestSupport.freshKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.k3portlock.testkit.ChildJvm;
+import io.github.k3portlock.testkit.KeyHolder;
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +34,7 @@ class CrossProcessTest {
         List<Process> children = new ArrayList<>();
         try {
             for (int i = 0; i < procs; i++) {
-                children.add(TestSupport.startJvm(LockChild.class, "sections", key,
+                children.add(ChildJvm.start(LockChild.class, "sections", key,
                         String.valueOf(sections), dir.toString()));
             }
             List<BufferedReader> outs = new ArrayList<>();
@@ -73,9 +73,9 @@ class CrossProcessTest {
     @Test
     void killMinusNineOfTheHolderFreesTheLockAtOnce() throws Exception {
         String key = TestSupport.freePorts().key();
-        Process holder = TestSupport.startJvm(LockChild.class, "hold", key);
+        Process holder = ChildJvm.start(KeyHolder.class, "hold", key);
         try (Portlock lock = new Portlock(key)) {
-            String line = out(holder).readLine();
+            String line = ChildJvm.awaitLine(holder, ""); // the first line, whatever it is
             assertEquals("LOCKED " + holder.pid(), line);
             assertFalse(lock.tryLock(), "the child holds the lock");
             long t0 = System.nanoTime();
@@ -98,15 +98,13 @@ class CrossProcessTest {
     @Test
     void releaseInOneProcessLetsAWaiterInAnotherIn() throws Exception {
         String key = TestSupport.freePorts().key();
-        Process holder = TestSupport.startJvm(LockChild.class, "hold", key);
+        Process holder = ChildJvm.start(KeyHolder.class, "hold", key);
         try {
-            BufferedReader r = out(holder);
-            assertEquals("LOCKED " + holder.pid(), r.readLine());
+            assertEquals("LOCKED " + holder.pid(), ChildJvm.awaitLine(holder, ""));
             try (Portlock lock = new Portlock(key)) {
                 assertFalse(lock.tryLock());
-                holder.getOutputStream().write('\n');
-                holder.getOutputStream().flush();
-                assertEquals("RELEASED", r.readLine());
+                ChildJvm.send(holder, "");
+                assertEquals("RELEASED", ChildJvm.awaitLine(holder, ""));
                 assertTrue(lock.tryLock(), "released by the child: free at once");
             }
             assertTrue(holder.waitFor(10, TimeUnit.SECONDS));

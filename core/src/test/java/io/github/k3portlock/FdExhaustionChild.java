@@ -1,14 +1,11 @@
 package io.github.k3portlock;
 
 import io.github.k3portlock.status.LockStatus;
-import java.io.IOException;
+import io.github.k3portlock.testkit.Fds;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * A child JVM for {@link FdExhaustionTest}, started under a low descriptor limit
@@ -123,16 +120,8 @@ public final class FdExhaustionChild {
         return s.replace('\n', ' ').replace('\r', ' ');
     }
 
-    /** Socket descriptors of this process (links starting with {@code socket:}). */
-    static long sockets() throws IOException {
-        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return s.filter(fd -> {
-                try {
-                    return Files.readSymbolicLink(fd).toString().startsWith("socket:");
-                } catch (IOException e) {
-                    return false;
-                }
-            }).count();
-        }
+    /** Socket descriptors of this process, counted cold (nothing opened to warm up). */
+    static long sockets() {
+        return Fds.socketsWithoutWarmUp();
     }
 }

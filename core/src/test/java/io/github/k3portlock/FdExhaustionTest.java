@@ -8,19 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.k3portlock.internal.PortBinder;
 import io.github.k3portlock.internal.Quorum;
-import java.io.ByteArrayOutputStream;
-import java.io.File;
-import java.io.IOException;
-import java.io.PrintStream;
+import io.github.k3portlock.testkit.ChildJvm;
 import java.net.SocketException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.TimeUnit;
-import java.util.spi.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,11 +39,11 @@ class FdExhaustionTest {
     @Test
     void runningOutOfDescriptorsFailsAttemptsClearlyAndNeverARelease(@TempDir Path tmp)
             throws Exception {
-        String cp = jarredClassPath(tmp);
+        String cp = ChildJvm.jarredClassPath(tmp);
         List<String> broken = new ArrayList<>();
         for (int run = 0; run < RUNS; run++) {
             String prefix = freshKey();
-            List<String> out = runLimited(LIMIT + run, cp, FdExhaustionChild.class, prefix,
+            List<String> out = ChildJvm.runWithFdLimit(LIMIT + run, cp, FdExhaustionChild.class, prefix,
                     Integer.toString(ATTEMPTS));
             List<String> problems = check(out, prefix, true);
             if (!problems.isEmpty()) {
@@ -172,49 +165,5 @@ class FdExhaustionTest {
 
     private static String tail(List<String> out) {
         return String.join(" / ", out.subList(Math.max(0, out.size() - 8), out.size()));
-    }
-
-    /**
-     * Runs {@code main} in a fresh JVM under {@code ulimit -n limit}; returns its output lines
-     * (stdout and stderr) and {@code EXIT <status>}.
-     */
-    static List<String> runLimited(int limit, String cp, Class<?> main, String... args)
-            throws IOException, InterruptedException {
-        String java = ProcessHandle.current().info().command().orElse(System.getProperty(
-                "java.home") + File.separator + "bin" + File.separator + "java");
-        List<String> cmd = new ArrayList<>(List.of("sh", "-c",
-                "ulimit -n " + limit + " && exec \"$0\" \"$@\"", java, "-Xmx64m",
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", cp,
-                main.getName()));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        byte[] bytes = p.getInputStream().readAllBytes(); // until the child exits
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child did not exit");
-        List<String> lines = new ArrayList<>(new String(bytes, StandardCharsets.UTF_8).lines()
-                .toList());
-        lines.add("EXIT " + p.exitValue());
-        return lines;
-    }
-
-    /** This test's class path, with every directory packed into a jar in {@code tmp}. */
-    static String jarredClassPath(Path tmp) throws IOException {
-        ToolProvider jar = ToolProvider.findFirst("jar").orElseThrow();
-        List<String> entries = new ArrayList<>();
-        int n = 0;
-        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            Path p = Path.of(e);
-            if (Files.isDirectory(p)) {
-                Path j = tmp.resolve("cp" + n++ + ".jar");
-                ByteArrayOutputStream err = new ByteArrayOutputStream();
-                int rc = jar.run(new PrintStream(new ByteArrayOutputStream(), true),
-                        new PrintStream(err, true), "cf", j.toString(), "-C", p.toString(), ".");
-                assertEquals(0, rc, () -> "jar failed: " + err);
-                entries.add(j.toString());
-            } else {
-                entries.add(e);
-            }
-        }
-        return String.join(File.pathSeparator, entries);
     }
 }

@@ -10,10 +10,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * A child JVM for cross-process tests.
+ * A child JVM for core's cross-process tests (the testkit's {@code KeyHolder} holds a key).
  * <ul>
- * <li>{@code hold KEY}: takes the lock, prints {@code LOCKED <pid>}, holds it until a line (or EOF)
- *     arrives on stdin, releases, prints {@code RELEASED}.</li>
  * <li>{@code sections KEY N DIR}: waits for a line on stdin (the start barrier), then N times:
  *     takes the lock, creates {@code DIR/inside} (fails if another holder is inside), increments
  *     the counter in {@code DIR/counter}, deletes {@code inside}, releases. Exit 3 on an overlap.</li>
@@ -27,17 +25,6 @@ public final class LockChild {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String key = args[1];
         switch (args[0]) {
-            case "hold": {
-                Portlock lock = new Portlock(key, Duration.ofSeconds(60));
-                lock.acquire();
-                System.out.println("LOCKED " + ProcessHandle.current().pid());
-                System.out.flush();
-                in.readLine();
-                lock.release();
-                System.out.println("RELEASED");
-                System.out.flush();
-                break;
-            }
             case "sections": {
                 int n = Integer.parseInt(args[2]);
                 Path dir = Path.of(args[3]);

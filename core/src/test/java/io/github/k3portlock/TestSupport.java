@@ -1,20 +1,22 @@
 package io.github.k3portlock;
 
-import java.io.File;
+import io.github.k3portlock.testkit.Await;
+import io.github.k3portlock.testkit.ChildJvm;
+import io.github.k3portlock.testkit.Fds;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 
-/** Shared test helpers: fresh keys, fd counts, condition waits, port probes, child JVMs. */
+/**
+ * Shared test helpers: fresh keys and port probes through core's API; fd counts, condition waits
+ * and child JVMs delegate to the testkit.
+ */
 public final class TestSupport {
     private TestSupport() {
     }
@@ -24,54 +26,17 @@ public final class TestSupport {
         return "test-" + UUID.randomUUID();
     }
 
-    static {
-        // The JDK opens a few descriptors once per JVM, lazily: the NIO pre-close socket on the
-        // first channel close, /dev/urandom on the first random UUID. Open them before anyone
-        // counts, so that fd counts only move for sockets the lock itself opens.
-        freshKey();
-        try (ServerSocketChannel ch = ServerSocketChannel.open()) {
-            ch.bind(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 1);
-        } catch (IOException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     /**
-     * The number of open socket descriptors of this process. Only sockets are counted: the JVM
-     * opens and closes jar files and other descriptors on its own schedule, and those are not
-     * what a lock could leak.
+     * The number of open socket descriptors of this process ({@link Fds#sockets()}: sockets
+     * only, the JDK's once-per-JVM descriptors opened before the first count).
      */
     public static long openFds() {
-        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return s.filter(TestSupport::isSocket).count();
-        } catch (IOException e) {
-            throw new AssertionError("cannot list /proc/self/fd", e);
-        }
+        return Fds.sockets();
     }
 
-    private static boolean isSocket(Path fd) {
-        try {
-            return Files.readSymbolicLink(fd).toString().startsWith("socket:");
-        } catch (IOException e) {
-            return false; // closed while listing (the directory stream's own descriptor, say)
-        }
-    }
-
-    /** Waits for a condition with a deadline; fails with {@code what} if it never holds. */
+    /** Waits for a condition with a deadline ({@link Await#until}); fails with {@code what}. */
     public static void await(String what, Duration deadline, BooleanSupplier condition) {
-        long end = System.nanoTime() + deadline.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - end > 0) {
-                throw new AssertionError("timed out after " + deadline + " waiting for: " + what);
-            }
-            Thread.onSpinWait();
-            try {
-                Thread.sleep(1); // a poll interval, not a stand-in for the condition
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        Await.until(what, deadline, condition);
     }
 
     /** Tells whether a listening socket could be bound on every port of {@code p} right now. */
@@ -121,19 +86,8 @@ public final class TestSupport {
         return s;
     }
 
-    /** Starts a child JVM running {@code main} with this test's class path. */
+    /** Starts a child JVM running {@code main} with this test's class path ({@link ChildJvm#start}). */
     public static Process startJvm(Class<?> main, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse(
-                System.getProperty("java.home") + File.separator + "bin" + File.separator + "java"));
-        cmd.add("-Xmx64m");
-        cmd.add("-XX:+UseSerialGC");
-        cmd.add("-XX:TieredStopAtLevel=1");
-        cmd.add("-Xshare:auto");
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(main.getName());
-        cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        return ChildJvm.start(main, args);
     }
 }

@@ -3,17 +3,14 @@ package io.github.k3portlock.async;
 import io.github.k3portlock.LockHandle;
 import io.github.k3portlock.PortlockException;
 import io.github.k3portlock.PortlockTimeoutException;
-import java.io.IOException;
+import io.github.k3portlock.testkit.Fds;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A child JVM for {@link AsyncFdExhaustionTest}, started under a low descriptor limit
@@ -146,16 +143,8 @@ public final class AsyncFdExhaustionChild {
         return s.replace('\n', ' ').replace('\r', ' ');
     }
 
-    /** Socket descriptors of this process (links starting with {@code socket:}). */
-    static long sockets() throws IOException {
-        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return s.filter(fd -> {
-                try {
-                    return Files.readSymbolicLink(fd).toString().startsWith("socket:");
-                } catch (IOException e) {
-                    return false;
-                }
-            }).count();
-        }
+    /** Socket descriptors of this process, counted cold (nothing opened to warm up). */
+    static long sockets() {
+        return Fds.socketsWithoutWarmUp();
     }
 }

@@ -544,12 +544,14 @@ class AsyncPortlockTest {
             holdForeign();
             CompletableFuture<LockHandle> f = locks.acquire(key);
             AtomicReference<LockHandle> got = new AtomicReference<>();
-            f.thenAccept(got::set);
+            CompletableFuture<Void> seen = f.thenAccept(got::set);
             Thread canceller = new Thread(() -> f.cancel(false));
             foreign.release();
             canceller.start();
             canceller.join(TestSupport.PATIENCE.toMillis());
-            await("the waiter settled", () -> f.isDone());
+            // Not f.isDone(): f completes before its dependants run, so a grant could still be
+            // on its way to got. seen completes after thenAccept ran (or f failed/was cancelled).
+            await("the waiter settled and its grant, if any, was seen", seen::isDone);
             if (got.get() != null) {
                 got.get().release();
             }

@@ -6,21 +6,14 @@ import static io.github.k3portlock.async.TestSupport.get;
 import static io.github.k3portlock.async.TestSupport.key;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.k3portlock.LockHandle;
 import io.github.k3portlock.PortScheme;
-import java.io.BufferedReader;
-import java.io.File;
+import io.github.k3portlock.testkit.ChildJvm;
+import io.github.k3portlock.testkit.KeyHolder;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -45,57 +38,21 @@ class CrossProcessTest {
         await("nothing bound here", () -> binder.openNow() == 0);
     }
 
-    static Process startJvm(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse(
-                System.getProperty("java.home") + File.separator + "bin" + File.separator + "java"));
-        cmd.add("-Xmx64m");
-        cmd.add("-XX:+UseSerialGC");
-        cmd.add("-XX:TieredStopAtLevel=1");
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(HoldChild.class.getName());
-        cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    }
-
-    /** Reads the child's next line on a helper thread, with a deadline. */
-    static String readLine(BufferedReader out) {
-        CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
-            try {
-                return out.readLine();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
-        try {
-            return get(line);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new AssertionError(e.getCause());
-        }
-    }
-
-    private BufferedReader startHolder() throws IOException {
-        child = startJvm("hold", key);
-        BufferedReader out = new BufferedReader(
-                new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-        String locked = readLine(out);
-        assertNotNull(locked, "the child exited before taking the lock");
+    private void startHolder() throws IOException {
+        child = ChildJvm.start(KeyHolder.class, "hold", key);
+        String locked = ChildJvm.awaitLine(child, ""); // the first line, whatever it is
         assertTrue(locked.startsWith("LOCKED "), locked);
-        return out;
     }
 
     @Test
     void anAsyncWaiterGetsTheLockWhenTheHolderInAnotherJvmReleases() throws Exception {
-        BufferedReader out = startHolder();
+        startHolder();
         CompletableFuture<LockHandle> f = locks.acquire(key, Duration.ofSeconds(60));
         await("several attempts failed against the child", () -> binder.attempts.get() >= 5);
         assertFalse(f.isDone(), "the child holds the lock");
 
-        Writer in = new OutputStreamWriter(child.getOutputStream(), StandardCharsets.UTF_8);
-        in.write("release\n");
-        in.flush();
-        assertEquals("RELEASED", readLine(out));
+        ChildJvm.send(child, "release");
+        assertEquals("RELEASED", ChildJvm.awaitLine(child, ""));
         long released = System.nanoTime();
         LockHandle h = get(f);
         long latency = System.nanoTime() - released;
@@ -136,10 +93,8 @@ class CrossProcessTest {
     }
 
     private String tryInChild() throws Exception {
-        Process p = startJvm("try", key);
-        BufferedReader out = new BufferedReader(
-                new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String answer = readLine(out);
+        Process p = ChildJvm.start(KeyHolder.class, "try", key);
+        String answer = ChildJvm.awaitLine(p, "");
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue());
         return answer;

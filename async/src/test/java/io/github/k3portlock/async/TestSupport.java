@@ -7,13 +7,8 @@ import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.internal.PortBinder;
 import io.github.k3portlock.internal.PortHandle;
 import io.github.k3portlock.internal.Quorum;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.github.k3portlock.testkit.Await;
+import io.github.k3portlock.testkit.Fds;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -21,12 +16,14 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 
-/** Helpers shared by the async tests: fresh keys, fd counts, waits on conditions with deadlines. */
+/**
+ * Helpers shared by the async tests: fresh keys, futures with deadlines, free-key probes; fd counts
+ * and condition waits delegate to the testkit.
+ */
 final class TestSupport {
     /** Generous: the box has 2 cores and other builds run at the same time. */
-    static final Duration PATIENCE = Duration.ofSeconds(30);
+    static final Duration PATIENCE = Await.PATIENCE;
 
     private TestSupport() {
     }
@@ -39,51 +36,14 @@ final class TestSupport {
         return Duration.ofMillis(millis);
     }
 
-    static {
-        // The JDK opens a few descriptors once per JVM, lazily (the NIO pre-close socket on the
-        // first channel close, /dev/urandom on the first random UUID): open them before counting.
-        key();
-        try (ServerSocketChannel ch = ServerSocketChannel.open()) {
-            ch.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
-        } catch (IOException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    /**
-     * The number of open socket descriptors of this process. Only sockets count: the JVM opens and
-     * closes jar files on its own schedule, and those are not what a lock could leak.
-     */
+    /** Open socket descriptors of this process ({@link Fds#sockets()}). */
     static long openFds() {
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            return fds.filter(TestSupport::isSocket).count();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Fds.sockets();
     }
 
-    private static boolean isSocket(Path fd) {
-        try {
-            return Files.readSymbolicLink(fd).toString().startsWith("socket:");
-        } catch (IOException e) {
-            return false; // closed while listing (the directory stream's own descriptor, say)
-        }
-    }
-
-    /** Waits until {@code condition} holds, polling, failing with {@code what} at the deadline. */
+    /** Waits until {@code condition} holds ({@link Await#until}), failing with {@code what}. */
     static void await(String what, Duration patience, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + patience.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                fail("timed out after " + patience + " waiting until " + what);
-            }
-            try {
-                Thread.sleep(2);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail("interrupted waiting until " + what);
-            }
-        }
+        Await.until(what, patience, condition);
     }
 
     static void await(String what, BooleanSupplier condition) {
@@ -132,11 +92,8 @@ final class TestSupport {
         await("lock '" + key + "' is free", () -> isFree(key));
     }
 
-    /** Waits until the fd count is back to {@code before} (or below); returns the count. */
+    /** Waits until the socket count is back to {@code before} (or below); returns the count. */
     static long awaitFds(long before) {
-        long[] now = {openFds()};
-        await("open fds back to " + before, () -> (now[0] = openFds()) <= before);
-        return now[0];
+        return Fds.awaitSockets(before, PATIENCE);
     }
-
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.k3portlock.LockHandle;
 import io.github.k3portlock.PortScheme;
+import io.github.k3portlock.testkit.Fds;
 import java.lang.reflect.Field;
 import org.junit.jupiter.api.Test;
 
@@ -16,7 +17,7 @@ class AsyncBenchTest {
     void everyBenchmarkTakesAndReleasesAndLeaksNothing() throws Exception {
         AsyncBench b = new AsyncBench();
         b.setUp();
-        long before = Waiting.socketFds();
+        long before = Fds.sockets();
         for (int i = 0; i < 100; i++) {
             LockHandle h = b.asyncDefault();
             assertFalse(h.isValid(), "released");
@@ -24,7 +25,7 @@ class AsyncBenchTest {
             assertFalse(b.asyncDirect().isValid());
             assertTrue(b.sync());
         }
-        assertEquals(before, Waiting.socketFds(), "a benchmark body left a socket open");
+        assertEquals(before, Fds.sockets(), "a benchmark body left a socket open");
         Field key = AsyncBench.class.getDeclaredField("key");
         key.setAccessible(true);
         assertTrue(FreeKeys.allFree(PortScheme.DEFAULT.lockPorts((String) key.get(b))));

@@ -2,12 +2,13 @@ package io.github.k3portlock.cli;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.github.k3portlock.testkit.Await;
+import io.github.k3portlock.testkit.ChildJvm;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -127,39 +127,16 @@ final class Cli {
     }
 
     /** Reads the process's stdout until a line equal to {@code line}, within the deadline. */
-    static void awaitLine(Process p, String line) throws Exception {
-        awaitLineStartingWith(p, line, true);
+    static void awaitLine(Process p, String line) {
+        ChildJvm.awaitLine(p, "the line '" + line + "'", line::equals, DEADLINE);
     }
 
     /**
      * Reads the process's stdout until a line that starts with {@code prefix}, within the
      * deadline, and returns it.
      */
-    static String awaitLineStartingWith(Process p, String prefix) throws Exception {
-        return awaitLineStartingWith(p, prefix, false);
-    }
-
-    private static String awaitLineStartingWith(Process p, String line, boolean whole)
-            throws Exception {
-        BufferedReader r = new BufferedReader(
-                new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        CompletableFuture<String> seen = CompletableFuture.supplyAsync(() -> {
-            try {
-                for (String l; (l = r.readLine()) != null; ) {
-                    if (whole ? l.equals(line) : l.startsWith(line)) {
-                        return l;
-                    }
-                }
-                return null;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
-        String l = seen.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
-        if (l == null) {
-            fail("process exited (" + p.waitFor() + ") before printing " + line);
-        }
-        return l;
+    static String awaitLineStartingWith(Process p, String prefix) {
+        return ChildJvm.awaitLine(p, prefix, DEADLINE);
     }
 
     /** Kills a process and everything it started (best effort, for cleanup). */
@@ -275,14 +252,8 @@ final class Cli {
         }
     }
 
-    /** Waits for a condition with a deadline. */
-    static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + DEADLINE.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - end > 0) {
-                fail("timed out after " + DEADLINE + " waiting for: " + what);
-            }
-            Thread.sleep(10); // a poll interval, not a stand-in for the condition
-        }
+    /** Waits for a condition with a deadline ({@link Await#until}). */
+    static void await(String what, BooleanSupplier condition) {
+        Await.until(what, DEADLINE, condition);
     }
 }

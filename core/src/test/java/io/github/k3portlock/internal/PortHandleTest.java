@@ -128,16 +128,7 @@ class PortHandleTest {
         }
     }
 
-    private static long socketFds() throws IOException {
-        try (java.util.stream.Stream<java.nio.file.Path> s =
-                java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
-            return s.filter(f -> {
-                try {
-                    return java.nio.file.Files.readSymbolicLink(f).toString().startsWith("socket:");
-                } catch (IOException e) {
-                    return false;
-                }
-            }).count();
-        }
+    private static long socketFds() {
+        return io.github.k3portlock.testkit.Fds.sockets();
     }
 }

@@ -7,24 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.PortlockException;
+import io.github.k3portlock.TestSupport;
 import io.github.k3portlock.internal.PortBinder;
 import java.net.SocketException;
 import java.nio.file.Path;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@link LockStatus} when this process is out of file descriptors (issue 13). */
 class LockStatusFdTest {
 
-    private static String freshKey() {
-        return "test-" + UUID.randomUUID();
-    }
-
     /** A status probe that meets the limit says so, naming key and port; it does not guess. */
     @Test
     void aStatusProbeAtTheLimitSaysSo(@TempDir Path noProc) {
-        LockPorts ports = PortScheme.DEFAULT.lockPorts(freshKey());
+        LockPorts ports = PortScheme.DEFAULT.lockPorts(TestSupport.freshKey());
         PortBinder exhausted = a -> {
             throw new SocketException("Too many open files");
         };

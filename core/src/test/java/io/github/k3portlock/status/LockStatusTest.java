@@ -3,27 +3,24 @@ package io.github.k3portlock.status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import io.github.k3portlock.LockChild;
 import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.Portlock;
 import io.github.k3portlock.TestSupport;
-import java.io.BufferedReader;
+import io.github.k3portlock.testkit.ChildJvm;
+import io.github.k3portlock.testkit.KeyHolder;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
@@ -116,9 +113,9 @@ class LockStatusTest {
     void childJvmHoldingTheLockIsNamedWithItsPid() throws Exception {
         String key = TestSupport.freshKey();
         LockPorts target = PortScheme.DEFAULT.lockPorts(key);
-        Process child = TestSupport.startJvm(LockChild.class, "hold", key);
+        Process child = ChildJvm.start(KeyHolder.class, "hold", key);
         try {
-            awaitLine(child, "LOCKED");
+            ChildJvm.awaitLine(child, "LOCKED", Duration.ofMillis(DEADLINE_MS));
             LockStatus s = LockStatus.inspect(target);
             assertEquals(State.HELD, s.state(), s.toString());
             List<PortStatus> childs = s.portStatuses().stream()
@@ -133,7 +130,7 @@ class LockStatusTest {
             PortHolder h = s.holders().stream().filter(x -> x.pid() == child.pid())
                     .findFirst().orElseThrow();
             String cmd = h.commandLine().orElseThrow();
-            assertTrue(cmd.contains(LockChild.class.getName()) && cmd.contains(key), cmd);
+            assertTrue(cmd.contains(KeyHolder.class.getName()) && cmd.contains(key), cmd);
             assertTrue(s.toString().contains("pid " + child.pid()), s.toString());
         } finally {
             child.getOutputStream().close(); // EOF: the holder releases and exits
@@ -249,28 +246,4 @@ class LockStatusTest {
             return s.count();
         }
     }
-
-    /** Reads the child's stdout until a line starting with {@code prefix}, within the deadline. */
-    static String awaitLine(Process p, String prefix) throws Exception {
-        BufferedReader r = new BufferedReader(
-                new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
-            try {
-                for (String l; (l = r.readLine()) != null; ) {
-                    if (l.startsWith(prefix)) {
-                        return l;
-                    }
-                }
-                return null;
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
-        String l = line.get(DEADLINE_MS, TimeUnit.MILLISECONDS);
-        if (l == null) {
-            fail("child exited (" + p.waitFor() + ") before printing " + prefix);
-        }
-        return l;
-    }
-
 }

@@ -31,8 +31,13 @@ public final class KeyHolder {
      */
     public static Process hold(String key) throws java.io.IOException {
         Process p = ChildJvm.start(KeyHolder.class, "hold", key);
-        ChildJvm.awaitLine(p, "LOCKED ");
-        return p;
+        try {
+            ChildJvm.awaitLine(p, "LOCKED ");
+            return p;
+        } catch (RuntimeException | Error e) {
+            p.destroyForcibly();
+            throw e;
+        }
     }
 
     /**

@@ -1,7 +1,7 @@
 package io.github.k3portlock.zookeeper;
 
-import static org.junit.jupiter.api.Assertions.fail;
 
+import io.github.k3portlock.testkit.Await;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -32,14 +32,9 @@ final class ZkTestSupport {
         }
     }
 
-    static void awaitTrue(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("not true within " + limit + ": " + what);
-            }
-            Thread.sleep(5); // polling a condition, with a deadline
-        }
+    /** Waits for a condition with a deadline ({@link Await#until}). */
+    static void awaitTrue(String what, Duration limit, BooleanSupplier condition) {
+        Await.until(what, limit, condition);
     }
 
     static void awaitNoChildren(CuratorFramework c, String path) throws Exception {

@@ -4,8 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.k3portlock.LockHandle;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
+import io.github.k3portlock.testkit.ChildJvm;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,12 +42,8 @@ class ZooKeeperCrossProcessTest {
     }
 
     private static Process child(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xshare:auto", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), ZkChild.class.getName()));
-        cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        return new ProcessBuilder(ChildJvm.command(List.of(), ZkChild.class, args))
+                .redirectErrorStream(true).start();
     }
 
     @Test
@@ -75,9 +70,8 @@ class ZooKeeperCrossProcessTest {
         String key = "kill-" + UUID.randomUUID();
         Process holder = child("hold", server.getConnectString(), key);
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
-            String line = out.readLine();
-            assertTrue(line != null && line.startsWith("HELD"), String.valueOf(line));
+            String line = ChildJvm.awaitLine(holder, ""); // the first line, whatever it is
+            assertTrue(line.startsWith("HELD"), line);
             long holderToken = Long.parseLong(line.substring(5));
             CompletableFuture<LockHandle> waiter = locks.acquire(key, Duration.ofSeconds(30));
             org.junit.jupiter.api.Assertions.assertThrows(TimeoutException.class,
