@@ -5,6 +5,7 @@ import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.Portlock;
 import io.github.k3portlock.PortlockException;
 import io.github.k3portlock.PortlockTimeoutException;
+import io.github.k3portlock.internal.Checks;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -270,10 +271,7 @@ public final class AsyncPortlock implements AsyncLocks {
      * created, not on every call: waiters of a key already polled cost no hashing.
      */
     private static void checkKey(String key) {
-        Objects.requireNonNull(key, "lock key must not be null");
-        if (key.isEmpty()) {
-            throw new IllegalArgumentException("lock key must not be empty");
-        }
+        Checks.key(key); // null, empty, unpaired surrogates: as Portlock reports them
     }
 
     private void start(String key, long timeoutNanos, CompletableFuture<LockHandle> future) {
