@@ -77,7 +77,7 @@ public final class PortScheme {
      * @param key the lock key, not empty
      * @return the key's address, ports and quorum
      * @throws NullPointerException if {@code key} is null
-     * @throws IllegalArgumentException if {@code key} is empty
+     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate
      */
     public LockPorts lockPorts(String key) {
         Checks.key(key);
