@@ -1,5 +1,6 @@
 package io.github.k3portlock;
 
+import io.github.k3portlock.internal.Addresses;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -36,8 +37,8 @@ public final class LockPorts {
         }
         this.ports = Collections.unmodifiableList(p);
         this.socketAddresses = Collections.unmodifiableList(a);
-        this.text = address.getHostAddress() + ":" + basePort
-                + (count > 1 ? "-" + (basePort + count - 1) : "") + " (quorum " + quorum + ")";
+        this.text = Addresses.withPort(address, basePort
+                + (count > 1 ? "-" + (basePort + count - 1) : "")) + " (quorum " + quorum + ")";
     }
 
     /**
@@ -56,6 +57,17 @@ public final class LockPorts {
      */
     public InetAddress address() {
         return address;
+    }
+
+    /**
+     * Returns the address as every message writes it: {@code 127.0.0.1}, or an IPv6 address in
+     * its RFC 5952 form ({@code ::1}), without brackets; where a port follows, messages bracket
+     * an IPv6 address ({@code [::1]:44655-44657}).
+     *
+     * @return the address's text
+     */
+    public String addressText() {
+        return Addresses.host(address);
     }
 
     /**
@@ -95,7 +107,10 @@ public final class LockPorts {
         return quorum;
     }
 
-    /** Returns e.g. {@code 127.0.0.1:44655-44657 (quorum 2)}. */
+    /**
+     * Returns e.g. {@code 127.0.0.1:44655-44657 (quorum 2)}, or {@code [::1]:44655-44657 (quorum
+     * 2)} for an IPv6 address.
+     */
     @Override
     public String toString() {
         return text;

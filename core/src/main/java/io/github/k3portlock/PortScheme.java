@@ -1,5 +1,6 @@
 package io.github.k3portlock;
 
+import io.github.k3portlock.internal.Addresses;
 import io.github.k3portlock.internal.Checks;
 import java.math.BigInteger;
 import java.net.InetAddress;
@@ -76,7 +77,7 @@ public final class PortScheme {
      * @param key the lock key, not empty
      * @return the key's address, ports and quorum
      * @throws NullPointerException if {@code key} is null
-     * @throws IllegalArgumentException if {@code key} is empty
+     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate
      */
     public LockPorts lockPorts(String key) {
         Checks.key(key);
@@ -101,7 +102,7 @@ public final class PortScheme {
 
     /** An address for messages: its literal, without {@link InetAddress#toString()}'s slash. */
     private static String text(InetAddress a) {
-        return a.getHostAddress();
+        return Addresses.host(a);
     }
 
     private static byte[] sha1(byte[] bytes) {
@@ -171,7 +172,7 @@ public final class PortScheme {
 
     @Override
     public String toString() {
-        return "PortScheme{host=" + (wideLoopback ? "127.0.0.0/8" : host.getHostAddress())
+        return "PortScheme{host=" + (wideLoopback ? "127.0.0.0/8" : text(host))
                 + ", range=" + rangeStart + "+" + rangeSize + ", ports=" + portCount + "}";
     }
 

@@ -65,7 +65,7 @@ public final class Portlock implements AutoCloseable {
      *
      * @param key the lock key, not empty
      * @throws NullPointerException if {@code key} is null
-     * @throws IllegalArgumentException if {@code key} is empty
+     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate
      */
     public Portlock(String key) {
         this(key, DEFAULT_TIMEOUT, DEFAULT_SLEEP_TIME);
@@ -78,7 +78,7 @@ public final class Portlock implements AutoCloseable {
      * @param key the lock key, not empty
      * @param timeout how long {@link #acquire()} waits; zero means one attempt
      * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if {@code key} is empty or {@code timeout} negative
+     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate or {@code timeout} negative
      */
     public Portlock(String key, Duration timeout) {
         this(key, timeout, DEFAULT_SLEEP_TIME);
@@ -93,7 +93,7 @@ public final class Portlock implements AutoCloseable {
      *     means "forever"
      * @param sleepTime the pause between attempts, positive; it never stretches the timeout
      * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if {@code key} is empty, {@code timeout} negative, or
+     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate, {@code timeout} negative, or
      *     {@code sleepTime} not positive
      */
     public Portlock(String key, Duration timeout, Duration sleepTime) {
@@ -113,7 +113,7 @@ public final class Portlock implements AutoCloseable {
      * @param key the lock key, not empty
      * @return a new builder
      * @throws NullPointerException if {@code key} is null
-     * @throws IllegalArgumentException if {@code key} is empty
+     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate
      */
     public static Builder builder(String key) {
         return new Builder(Checks.key(key));

@@ -1,5 +1,6 @@
 package io.github.k3portlock;
 
+import io.github.k3portlock.internal.Addresses;
 import io.github.k3portlock.internal.Checks;
 import java.net.InetSocketAddress;
 import java.util.Objects;
@@ -55,7 +56,8 @@ public class PortlockException extends RuntimeException {
     public static PortlockException bindFailed(LockPorts target, InetSocketAddress address,
             String reason, Throwable cause) {
         return new PortlockException(target.key(), address.getPort(), "cannot bind "
-                + address.getAddress().getHostAddress() + ":" + address.getPort() + " for lock "
+                + Addresses.withPort(address.getAddress(), Integer.toString(address.getPort()))
+                + " for lock "
                 + Checks.quote(target.key()) + " (" + target + "): " + reason, cause);
     }
 

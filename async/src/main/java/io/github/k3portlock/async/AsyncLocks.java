@@ -48,7 +48,7 @@ public interface AsyncLocks {
      * @param key the lock key, not empty
      * @return a future of the handle, returned at once
      * @throws NullPointerException if {@code key} is null
-     * @throws IllegalArgumentException if {@code key} is empty
+     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate
      */
     CompletableFuture<LockHandle> acquire(String key);
 
@@ -63,7 +63,7 @@ public interface AsyncLocks {
      * @param timeout how long to wait; zero means "only if free at once"
      * @return a future of the handle, returned at once
      * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if {@code key} is empty or {@code timeout} negative
+     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate or {@code timeout} negative
      */
     CompletableFuture<LockHandle> acquire(String key, Duration timeout);
 
@@ -86,7 +86,7 @@ public interface AsyncLocks {
      * @param action starts the work to do under the lock and returns its stage
      * @return a future of the stage's result
      * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if {@code key} is empty or {@code timeout} negative
+     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate or {@code timeout} negative
      */
     <T> CompletableFuture<T> withLock(String key, Duration timeout,
             Function<? super LockHandle, ? extends CompletionStage<T>> action);

@@ -192,7 +192,7 @@ public final class AsyncPortlock implements AsyncLocks {
      * @param key the lock key, not empty
      * @return a future of the handle, returned at once
      * @throws NullPointerException if {@code key} is null
-     * @throws IllegalArgumentException if {@code key} is empty
+     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate
      */
     @Override
     public CompletableFuture<LockHandle> acquire(String key) {
@@ -214,7 +214,7 @@ public final class AsyncPortlock implements AsyncLocks {
      *     timeout
      * @return a future of the handle, returned at once
      * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if {@code key} is empty or {@code timeout} negative
+     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate or {@code timeout} negative
      */
     @Override
     public CompletableFuture<LockHandle> acquire(String key, Duration timeout) {
@@ -247,7 +247,7 @@ public final class AsyncPortlock implements AsyncLocks {
      * @param action starts the work to do under the lock and returns its stage
      * @return a future of the stage's result
      * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if {@code key} is empty or {@code timeout} negative
+     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate or {@code timeout} negative
      */
     @Override
     public <T> CompletableFuture<T> withLock(String key, Duration timeout,
@@ -273,7 +273,7 @@ public final class AsyncPortlock implements AsyncLocks {
      * its poller is created, not on every call: waiters of a key already polled cost no hashing.
      */
     private static void checkKey(String key) {
-        Checks.key(key);
+        Checks.key(key); // null, empty, unpaired surrogates: as Portlock reports them
     }
 
     private void start(String key, long timeoutNanos, CompletableFuture<LockHandle> future) {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 
 /**
  * {@code portlock}: run a command while holding a port lock (flock(1) without a lock file), ask
@@ -153,6 +154,11 @@ public final class Main {
      * Maps the key to its ports, reporting a bad key or scheme as bad arguments (exit 2).
      */
     static LockPorts ports(Args.Spec spec, SchemeOptions scheme, String key) {
+        OptionalInt bad = RawArgs.invalidUtf8(key);
+        if (bad.isPresent()) { // the JVM replaced it: hashing the replacement would collide
+            throw new Args.UsageException(spec, "KEY is not valid UTF-8 (byte "
+                    + bad.getAsInt() + " of the argument); keys are hashed as UTF-8");
+        }
         try {
             return scheme(spec, scheme).lockPorts(key);
         } catch (IllegalArgumentException | NullPointerException e) {

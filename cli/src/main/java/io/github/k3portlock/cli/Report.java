@@ -1,13 +1,12 @@
 package io.github.k3portlock.cli;
 
+import io.github.k3portlock.internal.Addresses;
 import io.github.k3portlock.status.LockStatus;
 import io.github.k3portlock.status.PortHolder;
 import io.github.k3portlock.status.PortStatus;
 import io.github.k3portlock.status.State;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,6 +15,10 @@ import java.util.stream.Collectors;
 
 /** Words for a {@link LockStatus}. Stateless. */
 final class Report {
+    /** What holds a port in TIME_WAIT, for people. */
+    static final String TIME_WAIT = "a closed connection in TIME_WAIT (no process; the kernel"
+            + " frees the port within about 60 s)";
+
     private Report() {
     }
 
@@ -31,6 +34,10 @@ final class Report {
                             .map(c -> " (" + abbreviate(c, maxCommandLine) + ")").orElse(""))
                     .collect(Collectors.joining(", "));
         }
+        if (s.heldCount() > 0 && s.portStatuses().stream()
+                .allMatch(p -> p.state() != State.HELD || p.isTimeWait())) {
+            return "held by " + TIME_WAIT;
+        }
         if (s.heldCount() > 0) {
             return "held by an unknown owner" + ownerHint(s);
         }
@@ -43,7 +50,8 @@ final class Report {
             if (p.state() != State.HELD) {
                 continue;
             }
-            String h = p.uid().isPresent() ? "uid " + p.uid().getAsInt()
+            String h = p.isTimeWait() ? TIME_WAIT
+                    : p.uid().isPresent() ? "uid " + p.uid().getAsInt()
                     : "bound".equals(p.socketState().orElse(""))
                             ? "a socket bound without listening, which /proc does not list"
                             : null;
@@ -71,30 +79,12 @@ final class Report {
         return out;
     }
 
-    /** Formats an address as people write it: {@code 127.0.0.1}, {@code ::1}. */
+    /**
+     * Formats an address as every portlock message does: {@code 127.0.0.1}, {@code ::1} (RFC 5952;
+     * core's one formatting helper).
+     */
     static String host(InetAddress a) {
-        if (!(a instanceof Inet6Address)) {
-            return a.getHostAddress();
-        }
-        String[] groups = a.getHostAddress().replaceFirst("%.*$", "").split(":");
-        int bestStart = -1;
-        int bestLen = 1; // RFC 5952: a single zero group is not shortened
-        for (int i = 0; i < groups.length; ) {
-            int j = i;
-            while (j < groups.length && groups[j].equals("0")) {
-                j++;
-            }
-            if (j - i > bestLen) {
-                bestStart = i;
-                bestLen = j - i;
-            }
-            i = j == i ? i + 1 : j;
-        }
-        if (bestStart < 0) {
-            return String.join(":", groups);
-        }
-        return String.join(":", Arrays.asList(groups).subList(0, bestStart)) + "::"
-                + String.join(":", Arrays.asList(groups).subList(bestStart + bestLen, groups.length));
+        return Addresses.host(a);
     }
 
     /** Shortens {@code s} in the middle: a Java command line keeps its main class and arguments. */

@@ -71,6 +71,11 @@ final class StatusCommand {
             out.println("  (bound: a plain bind without listen; Linux does not list such a socket in"
                     + " /proc, so its owner is unknown)");
         }
+        if (s.portStatuses().stream().anyMatch(PortStatus::isTimeWait)) {
+            out.println("  (time-wait: a closed connection, e.g. an outgoing one that took the port"
+                    + " from the ephemeral range; no process holds it, and the kernel frees it"
+                    + " within its TIME_WAIT period, about 60 s on Linux)");
+        }
         out.flush();
         switch (s.state()) {
             case FREE:
@@ -88,6 +93,9 @@ final class StatusCommand {
         }
         if (!p.holders().isEmpty()) {
             return p.holders().stream().map(h -> "pid " + h.pid()).collect(Collectors.joining(", "));
+        }
+        if (p.isTimeWait()) {
+            return "no process (closed connection)";
         }
         return "owner unknown" + (p.uid().isPresent() ? " (uid " + p.uid().getAsInt() + ")" : "");
     }

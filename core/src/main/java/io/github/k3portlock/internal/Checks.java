@@ -1,6 +1,7 @@
 package io.github.k3portlock.internal;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -32,14 +33,46 @@ public final class Checks {
      * @param key the key
      * @return {@code key}
      * @throws NullPointerException if {@code key} is null
-     * @throws IllegalArgumentException if {@code key} is empty
+     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate, or has an unpaired surrogate (a
+     *     {@code char} in U+D800-U+DFFF that is not half of a pair): such a key has no UTF-8
+     *     form, and {@code getBytes(UTF_8)} would silently map it, and every other such key, onto
+     *     {@code '?'}'s ports
      */
     public static String key(String key) {
         Objects.requireNonNull(key, "lock key is null");
         if (key.isEmpty()) {
             throw new IllegalArgumentException("lock key must not be empty");
         }
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < key.length()
+                    && Character.isLowSurrogate(key.charAt(i + 1))) {
+                i++; // a pair: one code point
+            } else if (Character.isSurrogate(c)) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "lock key %s is not valid Unicode: unpaired surrogate U+%04X at index %d"
+                                + " (keys are hashed as UTF-8, which cannot encode it)",
+                        quote(escapeSurrogates(key)), (int) c, i));
+            }
+        }
         return key;
+    }
+
+    /** The key with each unpaired surrogate written as a backslash, u and its four hex digits. */
+    private static String escapeSurrogates(String key) {
+        StringBuilder sb = new StringBuilder(key.length() + 8);
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < key.length()
+                    && Character.isLowSurrogate(key.charAt(i + 1))) {
+                sb.append(c).append(key.charAt(++i));
+            } else if (Character.isSurrogate(c)) {
+                sb.append(String.format(Locale.ROOT, "\\u%04X", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 
     /**

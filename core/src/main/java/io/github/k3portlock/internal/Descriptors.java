@@ -127,7 +127,8 @@ public final class Descriptors {
      */
     public static PortlockException outOfDescriptors(LockPorts target, int port, Throwable cause,
             String what) {
-        String where = port < 0 ? "" : target.address().getHostAddress() + ":" + port + " ";
+        String where = port < 0 ? ""
+                : Addresses.withPort(target.address(), Integer.toString(port)) + " ";
         return new PortlockException(target.key(), port, "cannot " + what + " " + where
                 + "for lock '" + target.key() + "' (" + target
                 + "): this process is out of file descriptors (" + cause + ")", cause);

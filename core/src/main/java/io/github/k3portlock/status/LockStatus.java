@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -50,7 +51,14 @@ import java.util.stream.Collectors;
  * a socket bound without listening (how many plain programs hold a port, and how the Python
  * k3portlock holds its ports in its TCP mode, which it uses off Linux; on Linux the Python library
  * binds an abstract Unix socket instead, which this class does not look for), whose owner
- * therefore stays unknown. Where there is no {@code /proc} (macOS, Windows),
+ * therefore stays unknown. Two kinds of entry may or may not keep the lock from binding, and
+ * are named only when a probe finds the port in use: a closed connection in TIME_WAIT (it blocks
+ * unless both it and the lock's socket set {@code SO_REUSEADDR}; reported as
+ * {@link PortStatus#isTimeWait()}: no process, and the port frees itself within the kernel's
+ * TIME_WAIT period, about 60 s on Linux), and, on an IPv4 lock address, a socket on the IPv6
+ * wildcard {@code ::} (it blocks when dual-stack, not with {@code IPV6_V6ONLY}, which
+ * {@code /proc} does not show). So {@link State#HELD} for the lock means that a quorum of its
+ * ports cannot be bound. Where there is no {@code /proc} (macOS, Windows),
  * every port is probed: its state is known, its owner is not. A port the probe cannot bind for a
  * reason other than contention (address not local, permission denied) is
  * {@link State#UNKNOWN}. Nothing is thrown, with one exception: when this process is
@@ -147,22 +155,43 @@ public final class LockStatus {
             }
         }
 
-        // The sockets that occupy each port; TIME_WAIT and socket-less (inode 0) entries do not.
-        List<List<ProcNet.Socket>> byPort = new ArrayList<>();
+        // Per port, the sockets that occupy it for certain, and those that may: a TIME_WAIT entry
+        // (it blocks a bind unless both sides set SO_REUSEADDR) and, on an IPv4 lock address, a
+        // socket on the IPv6 wildcard (it blocks only when dual-stack, and /proc/net/tcp6 cannot
+        // tell IPV6_V6ONLY). A port with only the latter is probed; they are named only when the
+        // probe finds the port in use. Socket-less entries (inode 0: a SYN_RECV request) never
+        // count.
+        List<List<ProcNet.Socket>> sure = new ArrayList<>();
+        List<List<ProcNet.Socket>> maybe = new ArrayList<>();
         Set<Long> inodes = new HashSet<>();
         for (int port : target.numbers()) {
-            List<ProcNet.Socket> here = new ArrayList<>();
+            List<ProcNet.Socket> certain = new ArrayList<>();
+            List<ProcNet.Socket> possible = new ArrayList<>();
             for (ProcNet.Socket s : sockets) {
-                if (s.port() == port && s.inode() != 0 && s.state() != ProcNet.TIME_WAIT
-                        && ProcNet.occupies(s.address(), target.address())) {
-                    here.add(s);
+                if (s.port() != port || !ProcNet.occupies(s.address(), target.address())) {
+                    continue;
+                }
+                if (s.state() == ProcNet.TIME_WAIT) {
+                    possible.add(s);
+                } else if (s.inode() == 0) {
+                    continue;
+                } else if (ProcNet.mayNotOccupy(s.address(), target.address())) {
+                    possible.add(s);
+                    inodes.add(s.inode());
+                } else {
+                    certain.add(s);
                     inodes.add(s.inode());
                 }
             }
-            // The listening socket first: it is the one that names a lock holder.
-            here.sort((a, b) -> Boolean.compare(b.state() == ProcNet.LISTEN,
-                    a.state() == ProcNet.LISTEN));
-            byPort.add(here);
+            // The listening socket first: it is the one that names a lock holder; a TIME_WAIT
+            // entry last, as it names no process.
+            Comparator<ProcNet.Socket> order = Comparator
+                    .comparingInt((ProcNet.Socket x) -> x.state() == ProcNet.LISTEN ? 0
+                            : x.state() == ProcNet.TIME_WAIT ? 2 : 1);
+            certain.sort(order);
+            possible.sort(order);
+            sure.add(certain);
+            maybe.add(possible);
         }
 
         Map<Long, Set<Long>> owners = ProcNet.owners(proc, inodes);
@@ -170,9 +199,9 @@ public final class LockStatus {
         List<PortStatus> statuses = new ArrayList<>();
         int held = 0;
         int unknown = 0;
-        for (int i = 0; i < byPort.size(); i++) {
+        for (int i = 0; i < sure.size(); i++) {
             int port = target.numbers().get(i);
-            List<ProcNet.Socket> here = byPort.get(i);
+            List<ProcNet.Socket> here = sure.get(i);
             if (here.isEmpty()) {
                 State probed = probe(target, target.socketAddresses().get(i), probe);
                 if (probed == State.HELD) {
@@ -180,15 +209,22 @@ public final class LockStatus {
                 } else if (probed == State.UNKNOWN) {
                     unknown++;
                 }
-                statuses.add(new PortStatus(port, probed, probed != State.HELD ? Optional.empty()
-                        : Optional.of(haveProc ? "bound" : "in use"), OptionalInt.empty(),
-                        List.of()));
-                continue;
+                if (probed == State.HELD && !maybe.get(i).isEmpty()) {
+                    here = maybe.get(i); // in use: the entries that may block it do
+                } else {
+                    statuses.add(new PortStatus(port, probed, probed != State.HELD
+                            ? Optional.empty() : Optional.of(haveProc ? "bound" : "in use"),
+                            OptionalInt.empty(), List.of()));
+                    continue;
+                }
+            } else {
+                held++;
             }
-            held++;
             Set<Long> pids = new TreeSet<>();
             for (ProcNet.Socket s : here) {
-                pids.addAll(owners.getOrDefault(s.inode(), Set.of()));
+                if (s.inode() != 0) {
+                    pids.addAll(owners.getOrDefault(s.inode(), Set.of()));
+                }
             }
             List<PortHolder> holders = new ArrayList<>();
             for (long pid : pids) {
@@ -196,8 +232,11 @@ public final class LockStatus {
                         p -> new PortHolder(p, Optional.ofNullable(ProcNet.commandLine(proc, p)))));
             }
             ProcNet.Socket first = here.get(0);
+            // A TIME_WAIT entry belongs to no process and its uid column is always 0: no uid.
+            boolean timeWait = first.state() == ProcNet.TIME_WAIT;
             statuses.add(new PortStatus(port, State.HELD, Optional.of(first.stateName()),
-                    first.uid() < 0 ? OptionalInt.empty() : OptionalInt.of(first.uid()), holders));
+                    first.uid() < 0 || timeWait ? OptionalInt.empty() : OptionalInt.of(first.uid()),
+                    holders));
         }
         State state = held >= target.quorum() ? State.HELD
                 : held + unknown >= target.quorum() ? State.UNKNOWN : State.FREE;

@@ -20,8 +20,10 @@ import java.util.stream.Collectors;
  *     as the Python k3portlock's TCP mode, used off Linux, holds its ports; Linux lists such
  *     sockets nowhere in {@code /proc}, so their owner is unknown), {@code connected} (the local
  *     end of a connection, e.g. an outgoing connection that took the port from the ephemeral
- *     range), another TCP state, or {@code in use} where there is no {@code /proc} to tell;
- *     empty for a port that is not held
+ *     range), {@code time-wait} (a closed connection that the kernel keeps for its TIME_WAIT
+ *     period, about 60 s on Linux: no process holds it, it has no holders and no uid, and the
+ *     port frees itself; see {@link #isTimeWait()}), another TCP state, or {@code in use} where
+ *     there is no {@code /proc} to tell; empty for a port that is not held
  * @param uid the user id that owns the socket on a {@link State#HELD} port, from
  *     {@code /proc/net/tcp}, known even when the owning process is not (another user's
  *     process); empty for a port that is not held or whose socket {@code /proc} does not list
@@ -52,14 +54,35 @@ public record PortStatus(int port, State state, Optional<String> socketState, Op
         holders = List.copyOf(holders);
     }
 
-    /** Returns e.g. {@code 44655 held (listening) by pid 1234 (java ...)}. */
+    /**
+     * Tells whether the port is held by nothing but a closed connection in TIME_WAIT: no process
+     * holds it, and the kernel frees it by itself within its TIME_WAIT period (about 60 s on
+     * Linux). An outgoing connection whose ephemeral local port is one of the lock's leaves this
+     * behind when it closes first.
+     *
+     * @return {@code true} if the port is {@link State#HELD} with the socket state
+     *     {@code time-wait}
+     */
+    public boolean isTimeWait() {
+        return state == State.HELD && socketState.filter(TIME_WAIT::equals).isPresent();
+    }
+
+    /** The {@link #socketState()} of a closed connection in TIME_WAIT. */
+    static final String TIME_WAIT = "time-wait";
+
+    /**
+     * Returns e.g. {@code 44655 held (listening) by pid 1234 (java ...)}, or {@code 44656 held
+     * (time-wait) by a closed connection (no process; ...)}.
+     */
     @Override
     public String toString() {
         return switch (state) {
             case FREE -> port + " free";
             case UNKNOWN -> port + " unknown";
             case HELD -> port + " held (" + socketState.orElse("") + ") by " + (holders.isEmpty()
-                    ? "an unknown owner" + (uid.isPresent() ? " (uid " + uid.getAsInt() + ")" : "")
+                    ? isTimeWait() ? "a closed connection (no process; the kernel frees the port"
+                            + " within its TIME_WAIT period, about 60 s on Linux)"
+                    : "an unknown owner" + (uid.isPresent() ? " (uid " + uid.getAsInt() + ")" : "")
                     : holders.stream().map(PortHolder::toString).collect(Collectors.joining(", ")));
         };
     }

@@ -131,8 +131,9 @@ final class ProcNet {
     /**
      * Tells whether a socket bound on {@code socket} keeps a lock socket from binding
      * {@code lock} (same port assumed): the same address, a wildcard of a family that covers it
-     * ({@code 0.0.0.0}, or {@code ::} which is dual-stack unless {@code IPV6_V6ONLY}: counted, to
-     * err on the side of "held"), or the IPv4-mapped form of an IPv4 lock address.
+     * ({@code 0.0.0.0}, or {@code ::}, which covers an IPv4 address only when dual-stack, see
+     * {@link #mayNotOccupy(byte[], InetAddress)}), or the IPv4-mapped form of an IPv4 lock
+     * address.
      */
     static boolean occupies(byte[] socket, InetAddress lock) {
         byte[] want = lock.getAddress();
@@ -153,6 +154,16 @@ final class ProcNet {
                     && (lockAny || Arrays.equals(Arrays.copyOfRange(socket, 12, 16), want));
         }
         return lockAny; // an IPv4 socket against a dual-stack IPv6 wildcard lock address
+    }
+
+    /**
+     * Tells whether a socket that {@link #occupies(byte[], InetAddress)} the lock's port might
+     * still let the lock bind it: one on the IPv6 wildcard {@code ::} against an IPv4 lock
+     * address. It blocks the bind when dual-stack and not with {@code IPV6_V6ONLY}, which
+     * {@code /proc/net/tcp6} does not show: only a probe tells.
+     */
+    static boolean mayNotOccupy(byte[] socket, InetAddress lock) {
+        return socket.length == 16 && lock.getAddress().length == 4 && isZero(socket);
     }
 
     private static boolean isZero(byte[] b) {
