@@ -141,6 +141,13 @@ final class Args {
         Opt o = spec.option(name);
         if (o == null) {
             String message = "Unknown option: '" + (name.startsWith("--") ? name : arg) + "'";
+            if (name.equals("--zookeeper") || name.equals("--zk-root")) {
+                // status and ports describe port locks: for a ZooKeeper lock, say where to look.
+                throw new UsageException(spec, message + ": " + spec.qualifiedName() + " works on"
+                        + " port locks only; a ZooKeeper lock taken by 'portlock run --zookeeper' is"
+                        + " the children of ZK-ROOT/KEY (default /k3portlock/KEY), the first of"
+                        + " which holds it: list them with ZooKeeper's zkCli.sh (ls, stat)");
+            }
             String close = closest(name);
             throw new UsageException(spec, close == null ? message
                     : message + " (did you mean '" + close + "'?)");

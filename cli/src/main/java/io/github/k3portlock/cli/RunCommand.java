@@ -42,6 +42,12 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class RunCommand {
     static final int GRACE_SECONDS = 5;
+    /** The exit code when the ZooKeeper lock was lost while the command ran. */
+    static final int LOST = 123;
+    /** --zk-root's default. */
+    static final String ZK_DEFAULT_ROOT = "/k3portlock";
+    /** The ZooKeeper session timeout: how long the lock of a dead holder outlives it. */
+    static final int ZK_SESSION_SECONDS = 30;
     /** How often the processes under the command are looked up while it runs. */
     static final long TRACK_MILLIS = 100;
     /** The longest command line quoted in the one-line conflict message. */
@@ -52,7 +58,7 @@ final class RunCommand {
 
     static final Args.Spec SPEC = new Args.Spec("run", "[-hnvV] [--wide-loopback] [-E=N]"
             + " [--host=IP] [--port-count=N] [--range-size=N] [--range-start=PORT] [-w=DURATION]"
-            + " KEY COMMAND...",
+            + " [--zookeeper=CONNECT [--zk-root=PATH]] KEY COMMAND...",
             List.of("Runs COMMAND while holding the lock KEY, and exits with COMMAND's exit code."
                     + " COMMAND shares portlock's stdin, stdout and stderr. Without --timeout or"
                     + " --nonblock, waits as long as it takes.",
@@ -63,14 +69,25 @@ final class RunCommand {
                     + " portlock's next look (every " + TRACK_MILLIS + " ms), such as daemons that"
                     + " detach at once, are missed. SIGKILL to portlock cannot be caught: COMMAND"
                     + " then runs on unlocked.",
+                "With --zookeeper, the lock is a ZooKeeper lock (the children of ZK-ROOT/KEY,"
+                    + " as Curator's InterProcessMutex lays them out) that serialises COMMAND across"
+                    + " every host using the same ensemble and root; --timeout, --nonblock and -E"
+                    + " keep their meaning. The lock is lost when the connection to the ensemble is"
+                    + " interrupted (SUSPENDED: another host may take it once the "
+                    + ZK_SESSION_SECONDS + " s session expires): COMMAND and its"
+                    + " descendants are then ended as on a signal, and portlock exits "
+                    + LOST + ". A portlock killed with SIGKILL, or a host that dies, keeps the lock"
+                    + " until its session expires.",
                 "Options go before KEY; everything after KEY (and an optional --) is COMMAND."),
             options(), 1, true,
             List.of("", "DURATION: " + Durations.FORMS + ".", "",
                 "Exit codes: COMMAND's own (128+N if a signal N killed it); 1, or -E's value, when"
                     + " the lock is held and --nonblock or --timeout gives up; 2 bad arguments; 125"
                     + " portlock cannot start, or the lock could not be taken for a reason other"
-                    + " than contention (e.g. address not local); 126 COMMAND cannot be started;"
-                    + " 127 COMMAND not found."));
+                    + " than contention (e.g. address not local, ZooKeeper unreachable); " + LOST
+                    + " the ZooKeeper lock was lost while COMMAND ran (COMMAND was ended); 126"
+                    + " COMMAND cannot be started; 127 COMMAND not found."));
+
 
     private final SchemeOptions scheme;
     /** The wait: {@code null} for as long as it takes; zero for --nonblock. */
@@ -82,6 +99,13 @@ final class RunCommand {
     private final boolean version;
     private final String key;
     private final List<String> command;
+    /** The ZooKeeper connect string, {@code null} for the port lock. */
+    private final String zookeeper;
+    private final String zkRoot;
+    /** The ZooKeeper lock once created, for the shutdown hook (which closes its session). */
+    private volatile ZooKeeperRun zk;
+    /** The ZooKeeper lock was lost while the command ran. */
+    private volatile boolean lockLost;
 
     private static List<Args.Opt> options() {
         List<Args.Opt> o = new ArrayList<>(List.of(
@@ -91,7 +115,12 @@ final class RunCommand {
                 Args.Opt.value("N", "Exit code when the lock is held and portlock gives up, 0-255"
                         + " (default 1).", "-E", "--conflict-exit-code"),
                 Args.Opt.flag("Report waiting, acquisition, the processes seen under COMMAND, and"
-                        + " release on stderr.", "-v", "--verbose")));
+                        + " release on stderr.", "-v", "--verbose"),
+                Args.Opt.value("CONNECT", "Take a ZooKeeper lock instead of the port lock, from the"
+                        + " ensemble at CONNECT (host:port[,host:port...][/chroot]).",
+                        "--zookeeper"),
+                Args.Opt.value("PATH", "The znode under which --zookeeper's locks live (default "
+                        + ZK_DEFAULT_ROOT + ").", "--zk-root")));
         o.addAll(SchemeOptions.OPTIONS);
         o.add(Args.HELP);
         o.add(Args.VERSION);
@@ -114,6 +143,19 @@ final class RunCommand {
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException(SPEC, "Invalid value for option '--timeout': "
                     + e.getMessage());
+        }
+        zookeeper = a.value("--zookeeper");
+        zkRoot = a.has("--zk-root") ? a.value("--zk-root") : ZK_DEFAULT_ROOT;
+        if (zookeeper == null && a.has("--zk-root")) {
+            throw new Args.UsageException(SPEC, "--zk-root needs --zookeeper");
+        }
+        if (zookeeper != null) {
+            for (Args.Opt o : SchemeOptions.OPTIONS) {
+                if (a.has(o.longName())) {
+                    throw new Args.UsageException(SPEC, o.longName() + " shapes the port lock and"
+                            + " has no meaning with --zookeeper");
+                }
+            }
         }
         Integer e = a.intValue("--conflict-exit-code");
         conflictExitCode = e == null ? Main.HELD : e;
@@ -171,6 +213,9 @@ final class RunCommand {
         if (help || version) {
             return Commands.helpOrVersion(SPEC, help, out);
         }
+        if (zookeeper != null) {
+            return callZooKeeper();
+        }
         LockPorts ports = Main.ports(SPEC, scheme, key);
         Duration timeout = nonblock ? Duration.ZERO
                 : this.timeout != null ? this.timeout
@@ -210,33 +255,92 @@ final class RunCommand {
                         (System.nanoTime() - start) / 1e6);
                 err.flush();
             }
-            Process p = start();
-            if (p == null) {
-                return startFailure;
-            }
-            ScheduledExecutorService tracker = track(p);
-            int code;
-            try {
-                code = p.waitFor();
-            } finally {
-                tracker.shutdownNow();
-            }
-            if (signalled(code)) {
-                // A signal, to portlock (the hook is ending the tree too) or to the command (sh
-                // killed by Ctrl-C while its background jobs, which ignore SIGINT, run on):
-                // nothing the command started may outlive the lock.
-                endTree(p);
-            }
-            if (verbose) {
-                err.println("portlock: command exited with " + code + "; releasing '" + key + "'");
-                err.flush();
-            }
-            return code;
+            return runCommand(null);
         } finally {
             // The only release. After a signal it comes after endTree; if the JVM exits first,
             // it does so after the hook's endTree, and the kernel frees the ports.
             lock.release();
         }
+    }
+
+    /**
+     * Runs the command while the lock is held and returns its exit code; {@code zk} is the
+     * ZooKeeper lock, whose loss ends the command, or {@code null}.
+     */
+    private int runCommand(ZooKeeperRun zk) throws InterruptedException {
+        Process p = start();
+        if (p == null) {
+            return startFailure;
+        }
+        if (zk != null) {
+            zk.onLost(() -> lost(zk, p));
+        }
+        ScheduledExecutorService tracker = track(p);
+        int code;
+        try {
+            code = p.waitFor();
+        } finally {
+            tracker.shutdownNow();
+        }
+        if (signalled(code)) {
+            // A signal, to portlock (the hook is ending the tree too) or to the command (sh
+            // killed by Ctrl-C while its background jobs, which ignore SIGINT, run on):
+            // nothing the command started may outlive the lock.
+            endTree(p);
+        }
+        if (lockLost) {
+            return LOST;
+        }
+        if (verbose) {
+            err.println("portlock: command exited with " + code + "; releasing '" + key + "'");
+            err.flush();
+        }
+        return code;
+    }
+
+    /**
+     * {@code run --zookeeper}: the lock from ZooKeeper. The only path that loads Curator and
+     * ZooKeeper classes (through {@link ZooKeeperRun}).
+     */
+    private int callZooKeeper() throws InterruptedException {
+        ZooKeeperRun lock = ZooKeeperRun.create(SPEC, zookeeper, zkRoot, key);
+        zk = lock;
+        Duration timeout = nonblock ? Duration.ZERO : this.timeout;
+        long start = System.nanoTime();
+        Runtime.getRuntime().addShutdownHook(new Thread(this::onShutdown, "portlock-shutdown"));
+        try {
+            if (verbose) {
+                err.println("portlock: taking lock '" + key + "' (" + lock.describe() + ")");
+                err.flush();
+            }
+            if (!lock.acquire(timeout)) {
+                double waited = Math.floor((System.nanoTime() - start) / 1e8) / 10;
+                err.println("portlock: lock '" + key + "' (" + lock.describe() + ") is "
+                        + lock.holder() + (timeout != null && timeout.isZero() ? "; not waiting"
+                                : String.format(Locale.ROOT, "; gave up after %.1f s", waited)));
+                err.flush();
+                return conflictExitCode;
+            }
+            if (verbose) {
+                err.printf(Locale.ROOT, "portlock: locked '%s' (%s, fencing token %d) after %.1f"
+                        + " ms%n", key, lock.describe(), lock.fencingToken(),
+                        (System.nanoTime() - start) / 1e6);
+                err.flush();
+            }
+            return runCommand(lock);
+        } finally {
+            // Releases, and closes the session: its nodes go at once, a waiting one included.
+            lock.close();
+        }
+    }
+
+    /** The ZooKeeper lock was lost while the command ran: ends it as a signal would. */
+    private void lost(ZooKeeperRun lock, Process p) {
+        lockLost = true;
+        err.println("portlock: lost lock '" + key + "' (" + lock.describe() + "): the connection to"
+                + " ZooKeeper was interrupted and another host may take the lock; ending COMMAND");
+        err.flush();
+        endTree(p);
     }
 
     /** Starts the command, unless the JVM is already shutting down; {@code null} if not started. */
@@ -375,18 +479,27 @@ final class RunCommand {
      * none of them outlives the lock, which the kernel frees when this JVM exits right after.
      */
     private void onShutdown() {
-        Process p;
-        guard.lock();
         try {
-            exiting = true;
-            p = child;
-            if (p == null || finished) {
-                return;
+            Process p;
+            guard.lock();
+            try {
+                exiting = true;
+                p = child;
+                if (p == null || finished) {
+                    return;
+                }
+            } finally {
+                guard.unlock();
             }
+            endTree(p);
         } finally {
-            guard.unlock();
+            // A ZooKeeper lock, held or waited for, is not freed by the JVM's exit: its session
+            // would keep it until it expires. Closing the session deletes its node at once.
+            ZooKeeperRun lock = zk;
+            if (lock != null) {
+                lock.close();
+            }
         }
-        endTree(p);
     }
 
     /**
