@@ -3,6 +3,7 @@ package io.github.k3portlock.internal;
 import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Event;
+import jdk.jfr.FlightRecorder;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
@@ -10,7 +11,9 @@ import jdk.jfr.Timespan;
 
 /**
  * JDK Flight Recorder events of the lock (no dependency: {@code jdk.jfr} is part of the JDK).
- * Disabled events cost nothing measurable; record them with
+ * Until the flight recorder runs in this JVM the event classes are not even loaded (loading
+ * {@code jdk.jfr.Event} and its handlers costs ~150 ms, which a CLI start must not pay); once it
+ * runs, disabled events cost nothing measurable. Record them with
  * {@code java -XX:StartFlightRecording:filename=rec.jfr ...} and read them with
  * {@code jfr print --events io.github.k3portlock.Wait,io.github.k3portlock.Hold rec.jfr}.
  */
@@ -66,6 +69,9 @@ public final class LockEvents {
      * @return the begun event, or {@code null}
      */
     public static Wait beginWait() {
+        if (!FlightRecorder.isInitialized()) {
+            return null;
+        }
         Wait e = new Wait();
         if (!e.isEnabled()) {
             return null;
@@ -100,6 +106,9 @@ public final class LockEvents {
      * @param acquiredNanos {@link System#nanoTime()} at the acquisition
      */
     public static void held(String key, long acquiredNanos) {
+        if (!FlightRecorder.isInitialized()) {
+            return;
+        }
         Hold e = new Hold();
         if (e.shouldCommit()) {
             e.key = key;
