@@ -47,11 +47,19 @@ public final class Quorum {
      *
      * @param target the key's ports
      * @param binder how to bind a port
+     * <p>When {@code target} has a {@linkplain LockPorts#linuxName() Linux name}, it is taken
+     * first ({@link NameBinder}) and released at once if the ports are missed, and vice versa.
+     *
      * @return the held ports, or {@code null} when the lock is held by someone else
-     * @throws PortlockException when a port cannot be bound for any reason other than
-     *     "address already in use"; nothing stays bound
+     * @throws PortlockException when a port (or the name) cannot be bound for any reason other
+     *     than "address already in use"; nothing stays bound
      */
     public static PortHandle tryAcquire(LockPorts target, PortBinder binder) {
+        Closeable name = NameBinder.tryHold(target); // the original's Linux name first, if any
+        return name == null ? null : tryAcquire(target, binder, name);
+    }
+
+    private static PortHandle tryAcquire(LockPorts target, PortBinder binder, Closeable name) {
         List<InetSocketAddress> addresses = target.socketAddresses();
         int count = addresses.size();
         int quorum = target.quorum();
@@ -98,7 +106,7 @@ public final class Quorum {
                 heldMask |= 1 << i;
                 if (bound == quorum) {
                     RELEASES.get(); // pairs with publishRelease(): see RELEASES
-                    handle = new PortHandle(target, held, heldMask);
+                    handle = new PortHandle(target, held, heldMask, name);
                     return handle;
                 }
             }
@@ -117,6 +125,7 @@ public final class Quorum {
             }
             if (handle == null) {
                 closeAll(held, bound, target, failure);
+                close(name, target, failure);
             }
         }
     }
