@@ -3,6 +3,7 @@ package io.github.k3portlock.status;
 import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.Portlock;
+import io.github.k3portlock.PortlockException;
 import io.github.k3portlock.internal.Checks;
 import io.github.k3portlock.internal.Descriptors;
 import io.github.k3portlock.internal.PortBinder;
