@@ -68,6 +68,12 @@ class LinuxNameTest {
         return ChildJvm.awaitLine(peer, "", PATIENCE);
     }
 
+    /** Lets a holding peer close its socket, and waits until it has. */
+    private static void release(Process peer) {
+        ChildJvm.send(peer, "");
+        ChildJvm.awaitLine(peer, "RELEASED", PATIENCE);
+    }
+
     @Test
     void theDefaultSchemeHoldsTheNameExactlyWhenThisJvmCan() {
         String key = freshKey();
@@ -107,6 +113,9 @@ class LinuxNameTest {
             Process peer = peer("try", key);
             String line = peerHolds(peer);
             assertTrue(line.startsWith(NATIVE ? "BUSY" : "HELD "), line);
+            if (!NATIVE) {
+                release(peer);
+            }
         }
         // Released: the peer gets it.
         Process peer = peer("try", key);
@@ -136,9 +145,13 @@ class LinuxNameTest {
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         children.add(holder);
         ChildJvm.awaitLine(holder, "LOCKED ", PATIENCE);
-        String line = peerHolds(peer("try", key));
+        Process tryPeer = peer("try", key);
+        String line = peerHolds(tryPeer);
         // The child runs this JVM's java: it holds the name exactly when this JVM can.
         assertTrue(line.startsWith(NATIVE ? "BUSY" : "HELD "), line);
+        if (!NATIVE) {
+            release(tryPeer);
+        }
         Process waiting = peer("wait", key);
         holder.destroyForcibly(); // SIGKILL
         assertTrue(peerHolds(waiting).startsWith("HELD "));
