@@ -71,7 +71,9 @@ final class AbstractName {
             if (fd < 0) {
                 throw new ErrnoException("socket(AF_UNIX, SOCK_STREAM)", errno(state));
             }
-            MemorySegment address = arena.allocate(PATH_OFFSET + SUN_PATH);
+            // Longer than sockaddr_un only in tests: the kernel then says EINVAL itself.
+            MemorySegment address =
+                    arena.allocate(PATH_OFFSET + Math.max(SUN_PATH, sunPath.length));
             address.set(JAVA_SHORT, 0, (short) AF_UNIX);
             MemorySegment.copy(sunPath, 0, address, JAVA_BYTE, PATH_OFFSET, sunPath.length);
             int r = (int) Native.BIND.invokeExact(state, fd, address,
