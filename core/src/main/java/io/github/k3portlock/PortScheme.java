@@ -72,7 +72,9 @@ public final class PortScheme {
         this.portCount = b.portCount;
         this.wideLoopback = b.wideLoopback;
         this.interop = b.interop;
-        this.holdsName = interop != Interop.TCP_ONLY && NameBinder.unavailableReason() == null;
+        this.holdsName = (interop == Interop.REQUIRE_LINUX_NAME
+                || interop == Interop.AUTOMATIC && isOriginals())
+                && NameBinder.unavailableReason() == null;
     }
 
     /**
@@ -119,6 +121,12 @@ public final class PortScheme {
         } catch (UnknownHostException e) {
             throw new AssertionError(e); // four bytes are always a valid address
         }
+    }
+
+    /** Whether keys map to the original's ports: then its users are this scheme's users too. */
+    private boolean isOriginals() {
+        return host.equals(LOCALHOST_V4) && rangeStart == 40000 && rangeSize == 20000
+                && portCount == 3 && !wideLoopback;
     }
 
     /** An address for messages: its literal, without {@link InetAddress#toString()}'s slash. */
@@ -221,14 +229,17 @@ public final class PortScheme {
     public enum Interop {
         /**
          * The default: hold the name too where this JVM can (Linux, Java 22 or later, native
-         * access enabled for this library), the ports alone elsewhere. Never triggers the JDK's
-         * restricted-method warning: without native access nothing native is touched.
+         * access enabled for this library) and the scheme is the original's (the default host,
+         * range and port count, no wide loopback: two different schemes stay two different
+         * locks), the ports alone otherwise. Never triggers the JDK's restricted-method warning:
+         * without native access nothing native is touched.
          */
         AUTOMATIC,
         /** Hold the ports alone: Java processes exclude each other, not the original on Linux. */
         TCP_ONLY,
         /**
-         * Always hold the name too: {@link Builder#build()} fails with
+         * Always hold the name too, whatever the ports (so schemes that differ only in their
+         * ports then exclude each other through the name): {@link Builder#build()} fails with
          * {@link IllegalStateException}, saying why and how to fix it, when this JVM cannot (not
          * Linux, Java older than 22, native access not enabled), and
          * {@link PortScheme#lockPorts(String)} refuses keys whose name is too long.
