@@ -99,7 +99,7 @@ class LinuxNameTest {
             assertEquals(!NATIVE, lock.tryLock(), NATIVE ? "the original holds the key"
                     : "without the name the original is not excluded (documented): " + REASON);
         }
-        // A miss on the name leaves the ports untouched and free.
+        // A miss on the name released the ports it had taken at once.
         try (Portlock tcp = Portlock.builder(key).scheme(TCP_ONLY).build()) {
             assertTrue(tcp.tryLock());
         }

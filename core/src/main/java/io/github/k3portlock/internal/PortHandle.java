@@ -28,7 +28,7 @@ public final class PortHandle implements LockHandle {
     /** Bit {@code i} set: the key's port {@code i} is one of {@code sockets}. */
     private final int heldMask;
     private final LeakWatch leak;
-    /** The original's Linux name, closed after the ports, or {@link NameBinder#NONE}. */
+    /** The original's Linux name, closed before the ports, or {@link NameBinder#NONE}. */
     private final Closeable name;
     /** Computed on first use, off the acquire path; a racy single-check of an immutable list. */
     private List<Integer> ports;
@@ -85,8 +85,8 @@ public final class PortHandle implements LockHandle {
     }
 
     /**
-     * Closes the held sockets, then the original's Linux name if held, once. Never throws (but a {@link VirtualMachineError}): a close
-     * that fails, out of descriptors or otherwise, is logged on the {@code io.github.k3portlock}
+     * Closes the original's Linux name if held, then the held sockets, once. Never throws (but a
+     * {@link VirtualMachineError}): a close that fails, out of descriptors or otherwise, is logged on the {@code io.github.k3portlock}
      * logger and the remaining sockets are still closed; close(2) of a listening socket frees the
      * port even when it reports an error, and there is nothing a caller could do with it.
      */
@@ -98,6 +98,11 @@ public final class PortHandle implements LockHandle {
         leak.released();
         Quorum.publishRelease();
         VirtualMachineError fatal = null;
+        try {
+            Descriptors.close(name, target.key(), -1, null); // first: acquirers take it last
+        } catch (VirtualMachineError e) {
+            fatal = e;
+        }
         for (int i = 0; i < sockets.length; i++) {
             try {
                 sockets[i].close();
@@ -106,11 +111,6 @@ public final class PortHandle implements LockHandle {
             } catch (Throwable e) {
                 Descriptors.closeFailed(target.key(), ports().get(i), e);
             }
-        }
-        try {
-            Descriptors.close(name, target.key(), -1, null); // last: acquirers take it first
-        } catch (VirtualMachineError e) {
-            fatal = fatal == null ? e : fatal;
         }
         if (fatal != null) {
             throw fatal;

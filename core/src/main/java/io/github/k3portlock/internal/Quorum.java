@@ -45,21 +45,17 @@ public final class Quorum {
      * (8.9 to 6.8 µs, MissBench in the bench module). The hot path allocates nothing but the
      * handle and its socket array (PortHandle computes its port list on demand from the mask).
      *
+     * <p>When {@code target} has a {@linkplain LockPorts#linuxName() Linux name}, it is taken
+     * once the quorum is ({@link NameBinder}); if it is in use, the ports are released at once.
+     * A miss on the ports never touches the name.
+     *
      * @param target the key's ports
      * @param binder how to bind a port
-     * <p>When {@code target} has a {@linkplain LockPorts#linuxName() Linux name}, it is taken
-     * first ({@link NameBinder}) and released at once if the ports are missed, and vice versa.
-     *
      * @return the held ports, or {@code null} when the lock is held by someone else
      * @throws PortlockException when a port (or the name) cannot be bound for any reason other
      *     than "address already in use"; nothing stays bound
      */
     public static PortHandle tryAcquire(LockPorts target, PortBinder binder) {
-        Closeable name = NameBinder.tryHold(target); // the original's Linux name first, if any
-        return name == null ? null : tryAcquire(target, binder, name);
-    }
-
-    private static PortHandle tryAcquire(LockPorts target, PortBinder binder, Closeable name) {
         List<InetSocketAddress> addresses = target.socketAddresses();
         int count = addresses.size();
         int quorum = target.quorum();
@@ -70,6 +66,7 @@ public final class Quorum {
         int missed = 0;
         ServerSocketChannel spare = null; // open, not held; closed by the finally unless bound
         PortHandle handle = null;
+        Closeable name = NameBinder.NONE; // the original's Linux name, taken after the ports
         Throwable failure = null;
         int port = -1;
         try {
@@ -105,6 +102,9 @@ public final class Quorum {
                 held[bound++] = socket;
                 heldMask |= 1 << i;
                 if (bound == quorum) {
+                    if ((name = NameBinder.tryHold(target)) == null) {
+                        return null; // the original holds the key: the finally frees the ports
+                    }
                     RELEASES.get(); // pairs with publishRelease(): see RELEASES
                     handle = new PortHandle(target, held, heldMask, name);
                     return handle;
@@ -124,8 +124,8 @@ public final class Quorum {
                 close(spare, target, failure);
             }
             if (handle == null) {
-                closeAll(held, bound, target, failure);
                 close(name, target, failure);
+                closeAll(held, bound, target, failure);
             }
         }
     }
