@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.k3portlock.internal.NameBinder;
+import io.github.k3portlock.status.NameStatus;
 import io.github.k3portlock.testkit.ChildJvm;
 import io.github.k3portlock.testkit.Fds;
 import java.io.IOException;
@@ -95,6 +96,9 @@ class LinuxNameTest {
         String key = freshKey();
         Process peer = peer("try", key);
         assertTrue(peerHolds(peer).startsWith("HELD "));
+        NameStatus status = NameStatus.inspect(key);
+        assertTrue(status.held() && status.holders().stream().anyMatch(h -> h.pid() == peer.pid()),
+                "status names the original as holder: " + status);
         try (Portlock lock = new Portlock(key)) {
             assertEquals(!NATIVE, lock.tryLock(), NATIVE ? "the original holds the key"
                     : "without the name the original is not excluded (documented): " + REASON);

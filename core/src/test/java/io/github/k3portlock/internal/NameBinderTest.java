@@ -25,6 +25,17 @@ class NameBinderTest {
         return PortScheme.DEFAULT.lockPorts("test-" + UUID.randomUUID());
     }
 
+    /** The native-access CI run must really exercise the name, not the fallback. */
+    @Test
+    void theNativeAccessRunHoldsTheName() {
+        String why = NameBinder.unavailableReason();
+        if (Boolean.getBoolean("k3portlock.nativeAccess")) {
+            assertNull(why, "-Dk3portlock.nativeAccess=true, but: " + why);
+        } else {
+            assertEquals(why == null, PortScheme.DEFAULT.lockPorts("k").linuxName().isPresent());
+        }
+    }
+
     @Test
     void anErrnoOtherThanEaddrinuseFailsAtOnceNamingTheKeyAndTheName() {
         LockPorts target = target();
