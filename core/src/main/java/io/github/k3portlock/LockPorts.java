@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The ports a key maps to under a {@link PortScheme}: one address, {@code count} consecutive
@@ -23,8 +24,11 @@ public final class LockPorts {
     private final List<InetSocketAddress> socketAddresses;
     /** Computed once: handles name it in leak warnings. */
     private final String text;
+    /** The original's Linux name this JVM also holds, or {@code null}. */
+    private final String linuxName;
 
-    LockPorts(String key, InetAddress address, int basePort, int count) {
+    LockPorts(String key, InetAddress address, int basePort, int count, String linuxName) {
+        this.linuxName = linuxName;
         this.key = Objects.requireNonNull(key, "key");
         this.address = Objects.requireNonNull(address, "address");
         this.basePort = basePort;
@@ -108,6 +112,18 @@ public final class LockPorts {
     }
 
     /**
+     * Returns the Python original's Linux name that a lock on these ports also holds: the
+     * abstract Unix socket {@code "\0/portlock/" + key}, written here as {@code /portlock/KEY}
+     * (without the leading NUL; {@code /proc/net/unix} shows it as {@code @/portlock/KEY}).
+     * Empty when this JVM holds the ports alone, see {@link PortScheme.Interop}.
+     *
+     * @return the name, if a lock on these ports holds it
+     */
+    public Optional<String> linuxName() {
+        return Optional.ofNullable(linuxName);
+    }
+
+    /**
      * Returns e.g. {@code 127.0.0.1:44655-44657 (quorum 2)}, or {@code [::1]:44655-44657 (quorum
      * 2)} for an IPv6 address.
      */
@@ -120,7 +136,8 @@ public final class LockPorts {
     public boolean equals(Object o) {
         return o instanceof LockPorts other && key.equals(other.key)
                 && address.equals(other.address)
-                && basePort == other.basePort && ports.size() == other.ports.size();
+                && basePort == other.basePort && ports.size() == other.ports.size()
+                && Objects.equals(linuxName, other.linuxName);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.github.k3portlock;
 
 import io.github.k3portlock.internal.Addresses;
 import io.github.k3portlock.internal.Checks;
+import io.github.k3portlock.internal.NameBinder;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -33,6 +34,14 @@ import java.util.Objects;
  * {@link Builder#allowNonLoopback()}; its ports are then reachable from wherever that address is,
  * and anyone who can connect to them can see that the lock is held.
  *
+ * <p><b>The original's Linux name.</b> On Linux the Python original holds no ports: it binds the
+ * abstract Unix socket {@code "\0/portlock/" + key}. On Linux, on Java 22 or later, with native
+ * access enabled for this library ({@code --enable-native-access=io.github.k3portlock} on the
+ * module path, {@code --enable-native-access=ALL-UNNAMED} on the class path), a lock is held only
+ * when both the quorum of ports and that name are held, so Java processes exclude the original
+ * too; see {@link Interop} and {@link Builder#interop(Interop)}. Every Java process still holds
+ * the ports, so Java processes exclude each other whatever their version.
+ *
  * <p>Instances are immutable and thread-safe. Two processes must use equal schemes to exclude
  * each other. All invalid settings are reported with {@link IllegalArgumentException}.
  */
@@ -53,6 +62,9 @@ public final class PortScheme {
     private final int rangeSize;
     private final int portCount;
     private final boolean wideLoopback;
+    private final Interop interop;
+    /** Whether this JVM's locks also hold the original's name, when it fits (cached at build). */
+    private final boolean holdsName;
 
     private PortScheme(Builder b) {
         this.host = b.host;
@@ -60,6 +72,10 @@ public final class PortScheme {
         this.rangeSize = b.rangeSize;
         this.portCount = b.portCount;
         this.wideLoopback = b.wideLoopback;
+        this.interop = b.interop;
+        this.holdsName = (interop == Interop.REQUIRE_LINUX_NAME
+                || interop == Interop.AUTOMATIC && isOriginals())
+                && NameBinder.unavailableReason() == null;
     }
 
     /**
@@ -77,10 +93,18 @@ public final class PortScheme {
      * @param key the lock key, not empty
      * @return the key's address, ports and quorum
      * @throws NullPointerException if {@code key} is null
-     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate
+     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate, or
+     *     its name does not fit {@code sun_path} ({@link Interop#REQUIRE_LINUX_NAME} only)
      */
     public LockPorts lockPorts(String key) {
         Checks.key(key);
+        String name = null;
+        if (holdsName) {
+            name = NameBinder.name(key);
+            if (name == null && interop == Interop.REQUIRE_LINUX_NAME) {
+                throw new IllegalArgumentException(NameBinder.tooLong(key));
+            }
+        }
         BigInteger h = new BigInteger(1, sha1(key.getBytes(StandardCharsets.UTF_8)));
         BigInteger[] qr = h.divideAndRemainder(BigInteger.valueOf(rangeSize));
         int base = rangeStart + qr[1].intValue();
@@ -89,7 +113,7 @@ public final class PortScheme {
             int i = qr[0].mod(BigInteger.valueOf(WIDE_ADDRESSES)).intValue();
             address = v4(i / (256 * 254), i / 254 % 256, i % 254 + 1);
         }
-        return new LockPorts(key, address, base, portCount);
+        return new LockPorts(key, address, base, portCount, name);
     }
 
     private static InetAddress v4(int b1, int b2, int b3) {
@@ -98,6 +122,12 @@ public final class PortScheme {
         } catch (UnknownHostException e) {
             throw new AssertionError(e); // four bytes are always a valid address
         }
+    }
+
+    /** Whether keys map to the original's ports: then its users are this scheme's users too. */
+    private boolean isOriginals() {
+        return host.equals(LOCALHOST_V4) && rangeStart == 40000 && rangeSize == 20000
+                && portCount == 3 && !wideLoopback;
     }
 
     /** An address for messages: its literal, without {@link InetAddress#toString()}'s slash. */
@@ -158,22 +188,64 @@ public final class PortScheme {
         return wideLoopback;
     }
 
+    /**
+     * Returns whether locks also hold the original's Linux name.
+     *
+     * @return the mode, {@link Interop#AUTOMATIC} by default
+     */
+    public Interop interop() {
+        return interop;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof PortScheme s && host.equals(s.host) && rangeStart == s.rangeStart
                 && rangeSize == s.rangeSize
-                && portCount == s.portCount && wideLoopback == s.wideLoopback;
+                && portCount == s.portCount && wideLoopback == s.wideLoopback
+                && interop == s.interop;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(host, rangeStart, rangeSize, portCount, wideLoopback);
+        return Objects.hash(host, rangeStart, rangeSize, portCount, wideLoopback, interop);
     }
 
     @Override
     public String toString() {
         return "PortScheme{host=" + (wideLoopback ? "127.0.0.0/8" : text(host))
-                + ", range=" + rangeStart + "+" + rangeSize + ", ports=" + portCount + "}";
+                + ", range=" + rangeStart + "+" + rangeSize + ", ports=" + portCount
+                + (interop == Interop.AUTOMATIC ? "" : ", interop=" + interop) + "}";
+    }
+
+    /**
+     * Whether a lock also holds the Python original's Linux name, the abstract Unix socket
+     * {@code "\0/portlock/" + key}.
+     *
+     * <p>The name is an abstract socket address: {@code sun_path} holds 108 bytes, the leading
+     * NUL included, so only keys of at most {@value NameBinder#MAX_KEY_BYTES} bytes in UTF-8 have
+     * one. The original cannot lock longer keys on Linux either (its bind fails with "AF_UNIX path
+     * too long"), so there is nobody to exclude: {@link #AUTOMATIC} holds the ports alone for
+     * them, and {@link #REQUIRE_LINUX_NAME} refuses them.
+     */
+    public enum Interop {
+        /**
+         * The default: hold the name too where this JVM can (Linux, Java 22 or later, native
+         * access enabled for this library) and the scheme is the original's (the default host,
+         * range and port count, no wide loopback: two different schemes stay two different
+         * locks), the ports alone otherwise. Never triggers the JDK's restricted-method warning:
+         * without native access nothing native is touched.
+         */
+        AUTOMATIC,
+        /** Hold the ports alone: Java processes exclude each other, not the original on Linux. */
+        TCP_ONLY,
+        /**
+         * Always hold the name too, whatever the ports (so schemes that differ only in their
+         * ports then exclude each other through the name): {@link Builder#build()} fails with
+         * {@link IllegalStateException}, saying why and how to fix it, when this JVM cannot (not
+         * Linux, Java older than 22, native access not enabled), and
+         * {@link PortScheme#lockPorts(String)} refuses keys whose name is too long.
+         */
+        REQUIRE_LINUX_NAME
     }
 
     /**
@@ -187,8 +259,22 @@ public final class PortScheme {
         private int portCount = 3;
         private boolean wideLoopback;
         private boolean allowNonLoopback;
+        private Interop interop = Interop.AUTOMATIC;
 
         private Builder() {
+        }
+
+        /**
+         * Sets whether locks also hold the Python original's Linux name (default
+         * {@link Interop#AUTOMATIC}), see {@link Interop}.
+         *
+         * @param interop the mode
+         * @return this builder
+         * @throws NullPointerException if {@code interop} is null
+         */
+        public Builder interop(Interop interop) {
+            this.interop = Objects.requireNonNull(interop, "interop");
+            return this;
         }
 
         /**
@@ -313,6 +399,13 @@ public final class PortScheme {
                 throw new IllegalArgumentException("host " + text(host) + " is not a loopback"
                         + " address: the lock's ports would be reachable from the network; call"
                         + " allowNonLoopback() if that is intended");
+            }
+            if (interop == Interop.REQUIRE_LINUX_NAME) {
+                String why = NameBinder.unavailableReason();
+                if (why != null) {
+                    throw new IllegalStateException("cannot hold the Python original's Linux name"
+                            + " (interop REQUIRE_LINUX_NAME): " + why);
+                }
             }
             return new PortScheme(this);
         }

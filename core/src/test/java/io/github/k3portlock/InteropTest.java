@@ -74,7 +74,8 @@ class InteropTest {
         long fds = TestSupport.openFds();
         try (Portlock lock = new Portlock(p.key())) {
             assertTrue(lock.tryLock());
-            assertEquals(fds + 2, TestSupport.openFds(), "two sockets, not three");
+            assertEquals(fds + 2 + TestSupport.nameSockets(p), TestSupport.openFds(),
+                    "two sockets, not three (and the original's name, when held)");
             try (Socket third = plainBind(p.socketAddresses().get(2))) {
                 assertTrue(third.isBound(), "the third port stays free for strangers");
             } catch (IOException e) {

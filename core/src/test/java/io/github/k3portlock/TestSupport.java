@@ -21,6 +21,14 @@ public final class TestSupport {
     private TestSupport() {
     }
 
+    /**
+     * How many sockets a lock on {@code p} holds beside its quorum of ports: 1 when it also holds
+     * the Python original's Linux name (Java 22+ with native access), else 0.
+     */
+    public static int nameSockets(LockPorts p) {
+        return p.linuxName().isPresent() ? 1 : 0;
+    }
+
     /** A key no other test (or leftover process) uses. */
     public static String freshKey() {
         return "test-" + UUID.randomUUID();

@@ -28,12 +28,19 @@ public final class PortHandle implements LockHandle {
     /** Bit {@code i} set: the key's port {@code i} is one of {@code sockets}. */
     private final int heldMask;
     private final LeakWatch leak;
+    /** The original's Linux name, closed before the ports, or {@link NameBinder#NONE}. */
+    private final Closeable name;
     /** Computed on first use, off the acquire path; a racy single-check of an immutable list. */
     private List<Integer> ports;
     @SuppressWarnings("unused") // accessed through RELEASED
     private volatile int released;
 
     PortHandle(LockPorts target, Closeable[] sockets, int heldMask) {
+        this(target, sockets, heldMask, NameBinder.NONE);
+    }
+
+    PortHandle(LockPorts target, Closeable[] sockets, int heldMask, Closeable name) {
+        this.name = name;
         this.target = target;
         this.sockets = sockets;
         this.heldMask = heldMask;
@@ -78,8 +85,8 @@ public final class PortHandle implements LockHandle {
     }
 
     /**
-     * Closes the held sockets, once. Never throws (but a {@link VirtualMachineError}): a close
-     * that fails, out of descriptors or otherwise, is logged on the {@code io.github.k3portlock}
+     * Closes the original's Linux name if held, then the held sockets, once. Never throws (but a
+     * {@link VirtualMachineError}): a close that fails, out of descriptors or otherwise, is logged on the {@code io.github.k3portlock}
      * logger and the remaining sockets are still closed; close(2) of a listening socket frees the
      * port even when it reports an error, and there is nothing a caller could do with it.
      */
@@ -91,6 +98,11 @@ public final class PortHandle implements LockHandle {
         leak.released();
         Quorum.publishRelease();
         VirtualMachineError fatal = null;
+        try {
+            Descriptors.close(name, target.key(), -1, null); // first: acquirers take it last
+        } catch (VirtualMachineError e) {
+            fatal = e;
+        }
         for (int i = 0; i < sockets.length; i++) {
             try {
                 sockets[i].close();

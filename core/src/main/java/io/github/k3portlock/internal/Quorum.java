@@ -49,11 +49,15 @@ public final class Quorum {
      * (8.9 to 6.8 µs, MissBench in the bench module). The hot path allocates nothing but the
      * handle and its socket array (PortHandle computes its port list on demand from the mask).
      *
+     * <p>When {@code target} has a {@linkplain LockPorts#linuxName() Linux name}, it is taken
+     * once the quorum is ({@link NameBinder}); if it is in use, the ports are released at once.
+     * A miss on the ports never touches the name.
+     *
      * @param target the key's ports
      * @param binder how to bind a port
      * @return the held ports, or {@code null} when the lock is held by someone else
-     * @throws PortlockException when a port cannot be bound for any reason other than
-     *     "address already in use"; nothing stays bound
+     * @throws PortlockException when a port (or the name) cannot be bound for any reason other
+     *     than "address already in use"; nothing stays bound
      */
     public static PortHandle tryAcquire(LockPorts target, PortBinder binder) {
         PortHandle h;
@@ -83,6 +87,7 @@ public final class Quorum {
         int missed = 0;
         ServerSocketChannel spare = null; // open, not held; closed by the finally unless bound
         PortHandle handle = null;
+        Closeable name = NameBinder.NONE; // the original's Linux name, taken after the ports
         Throwable failure = null;
         int port = -1;
         try {
@@ -118,8 +123,11 @@ public final class Quorum {
                 held[bound++] = socket;
                 heldMask |= 1 << i;
                 if (bound == quorum) {
+                    if ((name = NameBinder.tryHold(target)) == null) {
+                        return null; // the original holds the key: the finally frees the ports
+                    }
                     RELEASES.get(); // pairs with publishRelease(): see RELEASES
-                    handle = new PortHandle(target, held, heldMask);
+                    handle = new PortHandle(target, held, heldMask, name);
                     return handle;
                 }
             }
@@ -137,6 +145,7 @@ public final class Quorum {
                 close(spare, target, failure);
             }
             if (handle == null) {
+                close(name, target, failure);
                 closeAll(held, bound, target, failure);
             }
         }
