@@ -12,6 +12,7 @@ import io.github.k3portlock.internal.NameBinder;
 import io.github.k3portlock.status.NameStatus;
 import io.github.k3portlock.testkit.ChildJvm;
 import io.github.k3portlock.testkit.Fds;
+import io.github.k3portlock.testkit.KeyHolder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URISyntaxException;
@@ -145,7 +146,7 @@ class LinuxNameTest {
     void aKilledJavaHolderFreesTheNameForThePeer() throws IOException, InterruptedException {
         String key = freshKey();
         Process holder = new ProcessBuilder(ChildJvm.command(
-                List.of("--enable-native-access=ALL-UNNAMED"), LockChild.class, "hold", key))
+                List.of("--enable-native-access=ALL-UNNAMED"), KeyHolder.class, "hold", key))
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         children.add(holder);
         ChildJvm.awaitLine(holder, "LOCKED ", PATIENCE);
