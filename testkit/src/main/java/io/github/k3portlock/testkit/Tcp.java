@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 
 /**
  * This process's established TCP connections as the kernel lists them (Linux
- * {@code /proc/net/tcp}, IPv4): which of our sockets is connected to which port, and from which
+ * {@code /proc/net/tcp} and {@code tcp6}): which of our sockets is connected to which port, and from which
  * local port. Used to see a waiter's connection to a holder without reaching into the library.
  */
 public final class Tcp {
@@ -22,7 +22,8 @@ public final class Tcp {
     }
 
     /**
-     * Returns the local ports of this process's established IPv4 connections to any of
+     * Returns the local ports of this process's established connections (IPv4, and dual-stack
+     * IPv6 sockets connected to IPv4 addresses) to any of
      * {@code remotePorts}.
      *
      * @param remotePorts the remote ports of interest
@@ -32,7 +33,12 @@ public final class Tcp {
         Set<String> inodes = socketInodes();
         List<Integer> local = new ArrayList<>();
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/net/tcp"))) {
+            List<String> lines = new ArrayList<>(Files.readAllLines(Path.of("/proc/net/tcp")));
+            Path v6 = Path.of("/proc/net/tcp6"); // dual-stack sockets (AsynchronousSocketChannel)
+            if (Files.exists(v6)) {
+                lines.addAll(Files.readAllLines(v6));
+            }
+            for (String line : lines) {
                 String[] f = line.trim().split("\\s+");
                 if (f.length < 10 || !f[3].equals("01") || !inodes.contains(f[9])) {
                     continue; // header, not ESTABLISHED, or not ours
