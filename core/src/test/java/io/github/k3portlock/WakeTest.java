@@ -39,11 +39,16 @@ import org.junit.jupiter.api.Test;
 class WakeTest {
     private static final Duration SLOW_POLL = Duration.ofSeconds(2);
 
-    /** Starts {@code acquire()} on another thread and waits until it is connected to a holder. */
+    /**
+     * Starts {@code acquire()} on another thread (which releases at once) and waits until it is
+     * connected to a holder; the future gives the instant the lock was acquired.
+     */
     private static CompletableFuture<Long> waitConnected(Portlock lock) {
         CompletableFuture<Long> acquired = CompletableFuture.supplyAsync(() -> {
             lock.acquire();
-            return System.nanoTime();
+            long at = System.nanoTime();
+            lock.release();
+            return at;
         });
         Await.until("the waiter is connected to a port of the holder",
                 () -> Tcp.connectionsTo(lock.lockPorts().numbers()).size() == 1
@@ -73,7 +78,6 @@ class WakeTest {
             long freedAt = System.nanoTime();
             ChildJvm.send(child, "release");
             assertWokenWellBeforePoll(acquired, freedAt, start);
-            assertTrue(lock.hasLocked());
         } finally {
             child.destroyForcibly();
         }
@@ -310,7 +314,7 @@ class WakeTest {
         while (binder.attempts.get() < 10_000) {
             assertThrows(PortlockTimeoutException.class, waiter::acquire);
         }
-        assertEquals(fds, Fds.awaitSockets(fds, Await.PATIENCE));
+        Fds.awaitSockets(fds, Await.PATIENCE); // fails unless back to the count before
         holder.release();
     }
 }

@@ -38,10 +38,13 @@ public final class Tcp {
             if (Files.exists(v6)) {
                 lines.addAll(Files.readAllLines(v6));
             }
+            Set<String> seen = new HashSet<>();
             for (String line : lines) {
                 String[] f = line.trim().split("\\s+");
-                if (f.length < 10 || !f[3].equals("01") || !inodes.contains(f[9])) {
-                    continue; // header, not ESTABLISHED, or not ours
+                if (f.length < 10 || !f[3].equals("01") || !inodes.contains(f[9])
+                        || !seen.add(f[9])) {
+                    continue; // header, not ESTABLISHED, not ours, or listed twice (the kernel
+                              // may repeat a line when the table changes while it is read)
                 }
                 int remote = Integer.parseInt(f[2].substring(f[2].indexOf(':') + 1), 16);
                 if (remotePorts.contains(remote)) {
