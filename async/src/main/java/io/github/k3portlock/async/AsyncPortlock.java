@@ -401,7 +401,8 @@ public final class AsyncPortlock implements AsyncLocks {
          * <p>The executor must run every task it accepts. If it is an {@link ExecutorService} and
          * is shut down while handles are on their way through it, those acquisitions fail with a
          * {@link PortlockException} within about a second and the lock is passed on; later
-         * acquisitions fail when it refuses their task. An executor that silently discards tasks
+         * acquisitions fail when it refuses their task (one that takes a free lock on the calling
+         * thread needs no task). An executor that silently discards tasks
          * it accepted (for example with {@code ThreadPoolExecutor.DiscardPolicy}) while not shut
          * down loses the handle: the lock stays taken, by nobody, until the JVM exits.
          *

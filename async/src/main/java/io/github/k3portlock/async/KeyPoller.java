@@ -466,6 +466,9 @@ final class KeyPoller {
 
     /** After a failed attempt while waiters poll: a line to the holder, if one can be had. */
     private void startWakeLocked(long now, Outcome out) {
+        if (!owner.tuning.wake()) {
+            return;
+        }
         try {
             waker.startLocked(now, out.io);
         } catch (PortlockException outOfDescriptors) {
