@@ -51,7 +51,7 @@ import java.util.function.Function;
  * one connection per key per instance, shared by all of that key's waiters. When the holder
  * closes the port (release, crash, {@code kill -9}), the kernel resets the connection and the
  * poller attempts at once, instead of at its next poll. While connected, the key is polled only
- * every {@code max(sleepTime, 250 ms)}, as a safety net; where no port accepts a connection (free
+ * every {@code max(sleepTime, 1 s)}, as a safety net; where no port accepts a connection (free
  * ports, the Python original's bind without listen, a full accept queue) polling goes on as
  * above. The connections are {@link java.nio.channels.AsynchronousSocketChannel}s of one shared
  * group with a single daemon thread ({@code k3portlock-async-wake-1}, started with the first

@@ -34,7 +34,7 @@ final class KeyWaker {
      * polling is only the safety net for what the reset cannot tell (a stranger listening on the
      * port connected to while the holder sits on the other two).
      */
-    static final long CONNECTED_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    static final long CONNECTED_POLL_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** Wakes in a row whose attempt failed, after which a line waits one sleep time. */
     static final int MAX_FUTILE_WAKES = 3;
 
@@ -201,17 +201,23 @@ final class KeyWaker {
         channel = ch;
         state = State.CONNECTING;
         long g = ++gen;
-        io.start = () -> ch.connect(address, null, new CompletionHandler<Void, Void>() {
-            @Override
-            public void completed(Void result, Void nothing) {
-                poller.wakeConnected(g);
-            }
+        io.start = () -> {
+            try {
+                ch.connect(address, null, new CompletionHandler<Void, Void>() {
+                    @Override
+                    public void completed(Void result, Void nothing) {
+                        poller.wakeConnected(g);
+                    }
 
-            @Override
-            public void failed(Throwable exc, Void nothing) {
-                poller.wakeConnectFailed(g);
+                    @Override
+                    public void failed(Throwable exc, Void nothing) {
+                        poller.wakeConnectFailed(g);
+                    }
+                });
+            } catch (RuntimeException refused) {
+                poller.wakeConnectFailed(g); // the group refused (shut down): as refused
             }
-        });
+        };
     }
 
     /** The connect of line {@code g} completed: start the read, or try the next port. */
@@ -232,17 +238,23 @@ final class KeyWaker {
         }
         state = State.CONNECTED;
         ByteBuffer one = ByteBuffer.allocate(1);
-        io.start = () -> ch.read(one, null, new CompletionHandler<Integer, Void>() {
-            @Override
-            public void completed(Integer n, Void nothing) {
-                poller.wakeEnded(g, false); // data or an orderly close: no lock holder
-            }
+        io.start = () -> {
+            try {
+                ch.read(one, null, new CompletionHandler<Integer, Void>() {
+                    @Override
+                    public void completed(Integer n, Void nothing) {
+                        poller.wakeEnded(g, false); // data or an orderly close: no lock holder
+                    }
 
-            @Override
-            public void failed(Throwable exc, Void nothing) {
-                poller.wakeEnded(g, true); // the reset
+                    @Override
+                    public void failed(Throwable exc, Void nothing) {
+                        poller.wakeEnded(g, true); // the reset
+                    }
+                });
+            } catch (RuntimeException refused) {
+                poller.wakeEnded(g, false); // no read to be had: no line for this wait, poll
             }
-        });
+        };
     }
 
     /** The connect of line {@code g} failed (refused, or reset): the next port, or none. */
