@@ -35,8 +35,11 @@ final class KeyWaker {
      * port connected to while the holder sits on the other two).
      */
     static final long CONNECTED_POLL_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** Wakes in a row whose attempt failed, after which a line waits one sleep time. */
-    static final int MAX_FUTILE_WAKES = 3;
+    /**
+     * Wakes in a row whose attempt failed, after which no line is opened for one sleep time: a
+     * key that lost a wake sits one out, which keeps a herd of losers small (see Portlock).
+     */
+    static final int MAX_FUTILE_WAKES = 1;
 
     /** Where the line is; see {@link #state}. */
     enum State {
@@ -155,8 +158,8 @@ final class KeyWaker {
     /** The attempt a reset caused has failed: count it. */
     void futileLocked(long now) {
         if (++futileWakes >= MAX_FUTILE_WAKES) {
-            // Guard against a peer that resets every connection at once (no holder): one sleep
-            // time without a line, then wakes again.
+            // A lost wake, or a peer that resets every connection at once (no holder): one
+            // sleep time without a line, then wakes again.
             futileWakes = 0;
             retryAt = now + sleepNanos;
             retryAtSet = true;
