@@ -44,16 +44,21 @@ class WakeTest {
      * connected to a holder; the future gives the instant the lock was acquired.
      */
     private static CompletableFuture<Long> waitConnected(Portlock lock) {
-        CompletableFuture<Long> acquired = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<Long> acquired = acquireAndRelease(lock);
+        Await.until("the waiter is connected to a port of the holder",
+                () -> Tcp.connectionsTo(lock.lockPorts().numbers()).size() == 1
+                        || acquired.isDone());
+        return acquired;
+    }
+
+    /** {@code acquire()} on another thread, which releases at once: the instant it got it. */
+    private static CompletableFuture<Long> acquireAndRelease(Portlock lock) {
+        return CompletableFuture.supplyAsync(() -> {
             lock.acquire();
             long at = System.nanoTime();
             lock.release();
             return at;
         });
-        Await.until("the waiter is connected to a port of the holder",
-                () -> Tcp.connectionsTo(lock.lockPorts().numbers()).size() == 1
-                        || acquired.isDone());
-        return acquired;
     }
 
     private static void assertWokenWellBeforePoll(CompletableFuture<Long> acquired, long freedAt,
@@ -175,10 +180,7 @@ class WakeTest {
             original.add(TestSupport.plainBind(target.socketAddresses().get(i)));
         }
         long start = System.nanoTime();
-        CompletableFuture<Long> acquired = CompletableFuture.supplyAsync(() -> {
-            lock.acquire();
-            return System.nanoTime();
-        });
+        CompletableFuture<Long> acquired = acquireAndRelease(lock);
         Await.until("several polls", () -> binder.attempts.get() >= 3);
         long freedAt = System.nanoTime();
         for (Socket s : original) {
@@ -193,7 +195,6 @@ class WakeTest {
         // One attempt per pause, plus the first one and one right after the connects were refused.
         assertTrue(binder.attempts.get() <= polls + 2, binder.attempts.get() + " attempts in "
                 + elapsed + " ms at one per " + sleep + ": the waiter spins");
-        lock.release();
         Fds.awaitSockets(fds, Await.PATIENCE);
     }
 
@@ -220,10 +221,7 @@ class WakeTest {
                 () -> Tcp.connectionsTo(target.numbers()).size() == 4);
         Duration sleep = Duration.ofMillis(300);
         Portlock lock = new Portlock(target, Duration.ofSeconds(30), sleep, PortBinder.DEFAULT);
-        CompletableFuture<Long> acquired = CompletableFuture.supplyAsync(() -> {
-            lock.acquire();
-            return System.nanoTime();
-        });
+        CompletableFuture<Long> acquired = acquireAndRelease(lock);
         // Not a sleep for synchronisation: the waiter must go on waiting while the lock is held.
         assertThrows(TimeoutException.class,
                 () -> acquired.get(2 * sleep.toMillis(), TimeUnit.MILLISECONDS));
@@ -236,7 +234,6 @@ class WakeTest {
         long waitedMs = TimeUnit.NANOSECONDS.toMillis(at - freedAt);
         assertTrue(waitedMs < 2 * sleep.toMillis() + 500, "acquired " + waitedMs
                 + " ms after the release, polling every " + sleep);
-        lock.release();
         for (SocketChannel c : fillers) {
             c.close();
         }
