@@ -5,6 +5,7 @@ import io.github.k3portlock.internal.LockEvents;
 import io.github.k3portlock.internal.PortBinder;
 import io.github.k3portlock.internal.PortHandle;
 import io.github.k3portlock.internal.Quorum;
+import io.github.k3portlock.internal.Wake;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.locks.Condition;
@@ -149,7 +150,10 @@ public final class Portlock implements AutoCloseable {
 
     /**
      * Takes the lock, waiting up to the timeout. Attempts are made every {@code sleepTime}, and
-     * one last attempt at the deadline; the sleep time never stretches the timeout.
+     * one last attempt at the deadline; the sleep time never stretches the timeout. Between
+     * attempts the thread waits on a connection to a port of the holder, when the holder listens
+     * (every {@code Portlock} and {@code AsyncPortlock} does), and attempts again the moment the
+     * holder's port closes (release, crash, {@code kill -9}) instead of at its next poll.
      *
      * @throws PortlockTimeoutException if the lock is still held elsewhere at the deadline
      * @throws PortlockException if a port cannot be bound for a reason other than contention
@@ -158,17 +162,85 @@ public final class Portlock implements AutoCloseable {
      */
     public void acquire() {
         long start = System.nanoTime();
-        while (true) {
-            if (tryLock()) {
+        Waking waking = new Waking();
+        try {
+            while (true) {
+                if (tryLock()) {
+                    return;
+                }
+                long waited = System.nanoTime() - start;
+                long remaining = timeoutNanos - waited;
+                if (remaining <= 0) {
+                    throw PortlockTimeoutException.timedOut(target, Duration.ofNanos(waited));
+                }
+                waking.pause(Math.min(sleepNanos, remaining));
+            }
+        } finally {
+            waking.close();
+        }
+    }
+
+    /**
+     * The pauses of one {@link #acquire()}: in a read on a {@link Wake} line to the holder when
+     * one can be had, which returns the moment the holder's port closes; otherwise on the
+     * condition a release by this instance signals. Either way no longer than the pause.
+     */
+    private final class Waking implements AutoCloseable {
+        /**
+         * Wakes in a row whose attempt failed, after which one plain pause comes before the next
+         * line. One: a waiter that lost a wake (to another waiter, or to the releaser taking the
+         * lock again) sits out one sleep time, so that at each release only some of K contending
+         * processes wake and they do not crowd the new holder off the CPU (Harness contended,
+         * K = 8, hold 1 ms: 65-75 % busy against 55-61 % with three).
+         */
+        private static final int MAX_FUTILE_WAKES = 1;
+        private Wake line;
+        private boolean stranger;
+        private int futileWakes;
+
+        void pause(long nanos) {
+            if (line == null && !stranger && futileWakes < MAX_FUTILE_WAKES
+                    && !heldByThisInstance()) {
+                long t0 = System.nanoTime();
+                line = Wake.connect(target, nanos);
+                nanos -= System.nanoTime() - t0;
+                if (nanos <= 0) {
+                    return; // the connect used up the pause (a dropped handshake): attempt
+                }
+            }
+            if (line == null || nanos < 1_000_000) {
+                // No holder to connect to (a free port after a race, the Python original, a
+                // full queue), or less than the socket timeout's millisecond left: as before.
+                futileWakes = 0;
+                Portlock.this.pause(nanos);
                 return;
             }
-            long waited = System.nanoTime() - start;
-            long remaining = timeoutNanos - waited;
-            if (remaining <= 0) {
-                throw PortlockTimeoutException.timedOut(target, Duration.ofNanos(waited));
+            switch (line.await(nanos)) {
+                case RESET -> {
+                    // A lost wake (or a peer that resets every connection at once, no holder):
+                    // a plain pause follows, see MAX_FUTILE_WAKES.
+                    futileWakes++;
+                    line = null;
+                }
+                case STRANGER -> {
+                    stranger = true; // not a holder: poll for the rest of this wait
+                    line = null;
+                }
+                case TIMED_OUT -> futileWakes = 0;
             }
-            pause(Math.min(sleepNanos, remaining));
         }
+
+        @Override
+        public void close() {
+            if (line != null) {
+                line.close();
+            }
+        }
+    }
+
+    /** This instance holds the lock (another thread does): its release signals the condition. */
+    private boolean heldByThisInstance() {
+        return handle != null;
     }
 
     /** Waits before the next attempt; woken early when another thread of this instance releases. */

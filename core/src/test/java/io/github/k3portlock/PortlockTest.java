@@ -198,9 +198,12 @@ class PortlockTest {
             }
         });
         thread.start();
-        // The waiter has missed at least once and is pausing before its next attempt.
+        // The waiter has missed at least once and is pausing before its next attempt: parked, or
+        // reading on its line to the holder's port (the wake on release).
         TestSupport.await("the waiter to pause between attempts", Duration.ofSeconds(10),
-                () -> thread.getState() == Thread.State.TIMED_WAITING);
+                () -> thread.getState() == Thread.State.TIMED_WAITING
+                        || io.github.k3portlock.testkit.Tcp.connectionsTo(
+                                holder.lockPorts().numbers()).size() == 1);
         assertFalse(waiter.hasLocked());
         holder.release();
         thread.join(TimeUnit.SECONDS.toMillis(30));

@@ -51,6 +51,18 @@ import java.util.function.Function;
  * thread per waiter: a waiting acquisition is an entry in a queue and at most one scheduled task per
  * key.
  *
+ * <p><b>Wake on release.</b> After a failed attempt, the key's poller connects to a port of the
+ * key on which the holder listens (every {@link Portlock} and {@code AsyncPortlock} holder does):
+ * one connection per key per instance, shared by all of that key's waiters. When the holder
+ * closes the port (release, crash, {@code kill -9}), the kernel resets the connection and the
+ * poller attempts at once, instead of at its next poll. While connected, the key is polled only
+ * every {@code max(sleepTime, 1 s)}, as a safety net; where no port accepts a connection (free
+ * ports, the Python original's bind without listen, a full accept queue) polling goes on as
+ * above. The connections are {@link java.nio.channels.AsynchronousSocketChannel}s of one shared
+ * group with a single daemon thread ({@code k3portlock-async-wake-1}, started with the first
+ * connection of the JVM), on which the attempt after a reset runs. The last waiter of a key
+ * leaving (acquired, cancelled, timed out) closes its connection.
+ *
  * <p><b>Timeouts.</b> With a timeout, an attempt is made at the deadline itself, and if it fails
  * the future completes exceptionally with {@link PortlockTimeoutException} (carrying the key and the
  * time waited) right then, not later (unless the scheduler itself runs late). While the lock is held
@@ -79,16 +91,18 @@ import java.util.function.Function;
  * so the lock does not leave the JVM in between and no other process can slip in. Waiters are
  * served in arrival order; a waiter whose future was completed elsewhere is skipped. Other
  * processes, other {@code AsyncPortlock} instances and {@link Portlock} instances in this JVM are
- * outsiders: they see the lock held until the last local waiter is served, and they are found
- * free only by polling. A JVM that always has a waiter queued can therefore keep the lock from
- * other processes indefinitely; share one instance ({@link #create()} always returns the same
- * one) and hold locks briefly.
+ * outsiders: they see the lock held until the last local waiter is served, and learn that it is
+ * free from the reset of their connection or from their polling. A JVM that always has a waiter
+ * queued can therefore keep the lock from other processes indefinitely; share one instance
+ * ({@link #create()} always returns the same one) and hold locks briefly.
  *
  * <p><b>Not reentrant.</b> A handle is not counted per thread or per caller: acquiring a key that
  * is already held through this instance, even from the holder's own callback, queues behind that
  * handle and completes only after it is released (or fails at its deadline).
  *
- * <p><b>Where callbacks run.</b> Futures are completed on the
+ * <p><b>Where callbacks run.</b> When the first attempt, on the calling thread, takes the lock,
+ * {@code acquire} returns a future that is already complete: no dependent stage can exist yet, so
+ * no user code runs there. Otherwise futures are completed on the
  * {@link Builder#completionExecutor(Executor) completion executor}, never on the scheduler thread
  * and never while this class holds an internal lock, so a dependent stage that blocks stalls
  * neither the scheduler nor other waiters. The default is a shared, unbounded pool of daemon
@@ -396,7 +410,8 @@ public final class AsyncPortlock implements AsyncLocks {
          * <p>The executor must run every task it accepts. If it is an {@link ExecutorService} and
          * is shut down while handles are on their way through it, those acquisitions fail with a
          * {@link PortlockException} within about a second and the lock is passed on; later
-         * acquisitions fail when it refuses their task. An executor that silently discards tasks
+         * acquisitions fail when it refuses their task (one that takes a free lock on the calling
+         * thread needs no task). An executor that silently discards tasks
          * it accepted (for example with {@code ThreadPoolExecutor.DiscardPolicy}) while not shut
          * down loses the handle: the lock stays taken, by nobody, until the JVM exits.
          *

@@ -85,11 +85,14 @@ final class KeyPoller {
     private long nextPollAt;
     private boolean deadlineAttempted;
     private long lastDeadlineAttemptAt;
+    /** The line to the holder while polling; guarded by the lock like the rest. */
+    private final KeyWaker waker;
 
     KeyPoller(AsyncPortlock owner, LockPorts target) {
         this.owner = owner;
         this.target = target;
         this.queue = new WaiterQueue(owner.pending());
+        this.waker = new KeyWaker(this, target, owner.backoff.sleepNanos());
     }
 
     private void moveTo(Phase next) {
@@ -107,6 +110,9 @@ final class KeyPoller {
         Waiter grantee;
         AsyncHandle granted;
         boolean enqueued;
+        /** The grant went to a future nobody has seen yet: complete it on this thread. */
+        boolean direct;
+        final KeyWaker.Io io = new KeyWaker.Io();
 
         void fail(Waiter w, Throwable failure) {
             w.done();
@@ -147,6 +153,9 @@ final class KeyPoller {
                 }
                 if (ph != null) {
                     grantLocked(w, ph, out);
+                    // The uncontended fast path: the future has not been returned yet, so no
+                    // dependent stage can run on this thread when it is completed here.
+                    out.direct = w.future.getNumberOfDependents() == 0;
                 } else if (w.state() == Waiter.State.DONE) {
                     scheduleLocked(now, out); // retires: nobody waits
                 } else if (w.timed && w.deadline - now <= 0) {
@@ -159,6 +168,7 @@ final class KeyPoller {
                     deadlineAttempted = false;
                     queue.add(w);
                     out.enqueued = true;
+                    startWakeLocked(now, out);
                     scheduleLocked(now, out);
                 }
             }
@@ -278,7 +288,7 @@ final class KeyPoller {
                         deadlineAttempted = true;
                         lastDeadlineAttemptAt = now;
                     }
-                    attemptLocked(meantFor, now, out);
+                    attemptLocked(meantFor, now, out, false);
                 }
             }
             expireLocked(now, out);
@@ -293,7 +303,7 @@ final class KeyPoller {
      * One bind attempt on behalf of the waiters; a success goes to the first live waiter whose
      * deadline is not before {@code expiredBefore}.
      */
-    private void attemptLocked(long expiredBefore, long now, Outcome out) {
+    private void attemptLocked(long expiredBefore, long now, Outcome out, boolean woken) {
         PortHandle ph;
         try {
             ph = Quorum.tryAcquire(target, owner.tuning.binder());
@@ -305,8 +315,16 @@ final class KeyPoller {
         }
         if (ph == null) {
             failures = Backoff.failedAgain(failures);
-            nextPollAt = now + owner.backoffNanos(failures);
+            nextPollAt = now + (waker.isConnected() ? waker.connectedPollNanos()
+                    : owner.backoffNanos(failures));
+            if (woken) {
+                waker.futileLocked(now);
+            }
+            startWakeLocked(now, out);
             return;
+        }
+        if (woken) {
+            waker.usefulLocked();
         }
         Waiter w = takeNextLocked(expiredBefore, now, out);
         if (w == null) {
@@ -325,6 +343,7 @@ final class KeyPoller {
         if (w == null) {
             moveTo(Phase.IDLE);
             heldSince = null;
+            waker.stopLocked(out.io);
             ports.release();
         } else {
             grantLocked(w, ports, out);
@@ -334,6 +353,7 @@ final class KeyPoller {
 
     private void grantLocked(Waiter w, PortHandle ports, Outcome out) {
         AsyncHandle h = new AsyncHandle(this, ports);
+        waker.stopLocked(out.io); // we hold the ports: no line to anyone
         w.granted(h);
         moveTo(Phase.HELD);
         heldSince = Instant.now();
@@ -381,6 +401,7 @@ final class KeyPoller {
             }
         }
         cancelTimerLocked();
+        waker.stopLocked(out.io);
     }
 
     /**
@@ -393,7 +414,7 @@ final class KeyPoller {
         if (!queue.hasLive()) {
             cancelTimerLocked();
             if (phase != Phase.HELD) {
-                retireLocked();
+                retireLocked(out);
             }
             return;
         }
@@ -421,7 +442,7 @@ final class KeyPoller {
             timer = null;
             failAllLocked(Failures.schedulerRejected(target, owner.scheduler, rejected), out);
             if (phase != Phase.HELD) {
-                retireLocked();
+                retireLocked(out);
             }
         }
     }
@@ -434,11 +455,91 @@ final class KeyPoller {
         }
     }
 
-    private void retireLocked() {
+    private void retireLocked(Outcome out) {
         if (phase != Phase.RETIRED) {
             moveTo(Phase.RETIRED);
             cancelTimerLocked();
+            waker.stopLocked(out.io);
             owner.retire(this);
+        }
+    }
+
+    /** After a failed attempt while waiters poll: a line to the holder, if one can be had. */
+    private void startWakeLocked(long now, Outcome out) {
+        if (!owner.tuning.wake()) {
+            return;
+        }
+        try {
+            waker.startLocked(now, out.io);
+        } catch (PortlockException outOfDescriptors) {
+            // Every attempt would fail the same way: fail the waiters now, as a bind would.
+            failAllLocked(outOfDescriptors, out);
+        }
+    }
+
+    /** The connect of line {@code gen} completed (on the wake thread). */
+    void wakeConnected(long gen) {
+        Outcome out = new Outcome();
+        lock.lock();
+        try {
+            long now = owner.now();
+            waker.connectedLocked(gen, now, out.io);
+            if (waker.isConnected()) {
+                // The reset tells of the release: polling is only the safety net now.
+                long safety = now + waker.connectedPollNanos();
+                if (nextPollAt - safety < 0) {
+                    nextPollAt = safety;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        finish(out);
+    }
+
+    /** The connect of line {@code gen} failed (on the wake thread). */
+    void wakeConnectFailed(long gen) {
+        Outcome out = new Outcome();
+        lock.lock();
+        try {
+            waker.connectFailedLocked(gen, owner.now(), out.io);
+        } catch (PortlockException outOfDescriptors) {
+            failAllLocked(outOfDescriptors, out);
+            scheduleLocked(owner.now(), out);
+        } finally {
+            lock.unlock();
+        }
+        finish(out);
+    }
+
+    /**
+     * The read of line {@code gen} ended (on the wake thread): a reset is the holder's release,
+     * so attempt at once on behalf of the waiters.
+     */
+    void wakeEnded(long gen, boolean reset) {
+        Outcome out = new Outcome();
+        lock.lock();
+        try {
+            if (waker.endedLocked(gen, reset, out.io) && phase == Phase.POLLING
+                    && queue.hasLive()) {
+                long now = owner.now();
+                attemptLocked(now, now, out, true);
+                expireLocked(now, out);
+                scheduleLocked(now, out);
+            }
+        } finally {
+            lock.unlock();
+        }
+        finish(out);
+    }
+
+    /** Lines opened by this poller, for tests. */
+    long wakeLinesOpened() {
+        lock.lock();
+        try {
+            return waker.opened();
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -449,6 +550,15 @@ final class KeyPoller {
      * fails, and the ports go to the next waiter, in a loop rather than recursively.
      */
     private void finish(Outcome out) {
+        out.io.run(target);
+        if (out.direct) {
+            // Nobody has the future yet: complete it here, on the caller's thread (no dependent
+            // stage exists, so no user code runs), without a trip through the executor.
+            if (!out.grantee.future.complete(out.granted)) {
+                out.granted.release();
+            }
+            return;
+        }
         if (out.enqueued) {
             owner.watch.arm();
         }

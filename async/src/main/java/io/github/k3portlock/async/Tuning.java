@@ -20,12 +20,14 @@ import java.util.function.LongSupplier;
  *     shutdown; zero disables the check
  * @param beforeAction runs in {@code withLock} after the lock was delivered and before the action
  *     is called, with the returned future (so that a test can complete it right there)
+ * @param wake whether waiters connect to the holder to wake on its release ({@link KeyWaker});
+ *     off for the deterministic scheduling tests, where only the mock scheduler may attempt
  */
 record Tuning(PortBinder binder, LongSupplier clock, DoubleSupplier jitter, Duration shutdownCheck,
-        Consumer<CompletableFuture<?>> beforeAction) {
+        Consumer<CompletableFuture<?>> beforeAction, boolean wake) {
     /** Production: real sockets, {@code System.nanoTime}, random jitter, a check per second. */
     static final Tuning DEFAULT = new Tuning(PortBinder.DEFAULT, System::nanoTime,
-            () -> ThreadLocalRandom.current().nextDouble(), Duration.ofSeconds(1), result -> { });
+            () -> ThreadLocalRandom.current().nextDouble(), Duration.ofSeconds(1), result -> { }, true);
 
     Tuning {
         Objects.requireNonNull(binder, "binder");
@@ -39,22 +41,26 @@ record Tuning(PortBinder binder, LongSupplier clock, DoubleSupplier jitter, Dura
     }
 
     Tuning withBinder(PortBinder binder) {
-        return new Tuning(binder, clock, jitter, shutdownCheck, beforeAction);
+        return new Tuning(binder, clock, jitter, shutdownCheck, beforeAction, wake);
     }
 
     Tuning withClock(LongSupplier clock) {
-        return new Tuning(binder, clock, jitter, shutdownCheck, beforeAction);
+        return new Tuning(binder, clock, jitter, shutdownCheck, beforeAction, wake);
     }
 
     Tuning withJitter(DoubleSupplier jitter) {
-        return new Tuning(binder, clock, jitter, shutdownCheck, beforeAction);
+        return new Tuning(binder, clock, jitter, shutdownCheck, beforeAction, wake);
     }
 
     Tuning withShutdownCheck(Duration shutdownCheck) {
-        return new Tuning(binder, clock, jitter, shutdownCheck, beforeAction);
+        return new Tuning(binder, clock, jitter, shutdownCheck, beforeAction, wake);
+    }
+
+    Tuning withoutWake() {
+        return new Tuning(binder, clock, jitter, shutdownCheck, beforeAction, false);
     }
 
     Tuning withBeforeAction(Consumer<CompletableFuture<?>> beforeAction) {
-        return new Tuning(binder, clock, jitter, shutdownCheck, beforeAction);
+        return new Tuning(binder, clock, jitter, shutdownCheck, beforeAction, wake);
     }
 }

@@ -104,9 +104,13 @@ class CompletionDeliveryTest {
         CountingBinder binder = new CountingBinder(-1, null);
         AsyncPortlock locks = AsyncPortlock.builder().completionExecutor(executor)
                 .build(Tuning.DEFAULT.withBinder(binder).withShutdownCheck(Duration.ofMillis(50)));
-        // Free: taken at once on this thread; its delivery queues behind the blocking task.
+        // Free: taken at once on this thread and returned complete (no delivery); its release
+        // hands the lock to the first waiter, whose delivery queues behind the blocking task.
+        CompletableFuture<LockHandle> zero = locks.acquire(k, Duration.ofMinutes(1));
+        assertTrue(zero.isDone(), "the uncontended acquisition completes on the caller's thread");
         CompletableFuture<LockHandle> first = locks.acquire(k, Duration.ofMinutes(1));
         CompletableFuture<LockHandle> second = locks.acquire(k, Duration.ofMinutes(1)); // queued
+        zero.join().release();
         assertEquals(1, executor.getQueue().size(), "the grant is queued in the executor");
         assertFalse(first.isDone());
         assertEquals(1, executor.shutdownNow().size(), "shutdownNow dropped the delivery");
@@ -122,9 +126,17 @@ class CompletionDeliveryTest {
         awaitFree(k);
         await("every socket bound is closed", () -> binder.openNow() == 0);
         await("no poller and no waiter left", () -> locks.activeKeys() == 0 && locks.pendingCount() == 0);
-        // A later acquisition fails at once instead of queuing behind a handle nobody has.
-        assertInstanceOf(PortlockException.class,
-                TestSupport.failure(locks.acquire(k, Duration.ofMinutes(1))));
+        // Nobody holds the key: a later acquisition takes it on the calling thread and needs no
+        // task from the shut-down executor (the uncontended fast path), so nothing is lost.
+        CompletableFuture<LockHandle> later = locks.acquire(k, Duration.ofMinutes(1));
+        assertTrue(later.isDone() && !later.isCompletedExceptionally(), later.toString());
+        later.join().release();
+        // Held elsewhere, it queues; its grant needs the executor, which refuses: a clear failure
+        // at once instead of queuing behind a handle nobody has.
+        CompletableFuture<LockHandle> held = locks.acquire(k, Duration.ofMinutes(1));
+        CompletableFuture<LockHandle> refused = locks.acquire(k, Duration.ofMinutes(1));
+        held.join().release();
+        assertInstanceOf(PortlockException.class, TestSupport.failure(refused));
         awaitFree(k);
     }
 }

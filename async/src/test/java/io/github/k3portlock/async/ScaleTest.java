@@ -51,8 +51,9 @@ class ScaleTest {
     void tenThousandWaitersOnOneKeyShareOnePollerOnOneThread() throws Exception {
         String key = key();
         CountingBinder binder = new CountingBinder(PortScheme.DEFAULT.lockPorts(key).basePort(), null);
-        AsyncPortlock locks = AsyncPortlock.builder().scheduler(scheduler)
-                .firstDelay(FIRST).sleepTime(SLEEP).build(Tuning.DEFAULT.withBinder(binder));
+        // Without the wake: this test measures the polling (a connected key polls once a second).
+        AsyncPortlock locks = AsyncPortlock.builder().scheduler(scheduler).firstDelay(FIRST)
+                .sleepTime(SLEEP).build(Tuning.DEFAULT.withBinder(binder).withoutWake());
         Portlock foreign = new Portlock(key);
         await("a foreign holder", foreign::tryLock);
 

@@ -25,10 +25,14 @@ import java.nio.channels.ServerSocketChannel;
 public interface PortBinder {
 
     /**
-     * The listen backlog of a lock port. Nobody ever connects to a lock port; 1 is the smallest
-     * value the kernel accepts without substituting its default.
+     * The listen backlog of a lock port: 511 (as nginx and Redis; Linux caps it at
+     * {@code net.core.somaxconn}, 4096 since 5.4, 128 before). Waiters in other processes connect
+     * to a held port and wait in its accept queue for the reset that its close sends them (see
+     * {@link Wake}); the holder never accepts, so the backlog is how many waiting connections fit
+     * (Linux queues backlog + 1). Further waiters find the queue full and poll. Listening with a
+     * larger backlog costs the holder nothing until someone connects.
      */
-    int BACKLOG = 1;
+    int BACKLOG = 511;
 
     /**
      * Opens an unbound channel for {@code address} (the real one: of the address's own family).

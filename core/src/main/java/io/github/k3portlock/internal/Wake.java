@@ -1,0 +1,246 @@
+package io.github.k3portlock.internal;
+
+import io.github.k3portlock.LockPorts;
+import io.github.k3portlock.PortlockException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.SocketOption;
+import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.NetworkChannel;
+import java.nio.channels.SocketChannel;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A blocking waiter's line to the holder of a key: a TCP connection to one of the key's ports on
+ * which a holder listens. The holder never accepts it; the kernel completes the handshake and
+ * queues it on the listening socket. When the holder closes that socket (release, crash,
+ * {@code kill -9}) the kernel resets the queued connection and {@link #await} returns at once.
+ * Not thread-safe: one waiting thread owns it.
+ *
+ * <p>Only a reset counts as a wake. A peer that answers with data or an orderly close is not a
+ * lock holder (a stranger's server on one of the ports): the line is dropped and the waiter polls.
+ * Whatever cannot be connected to (a free port, the Python original's bind without listen, a full
+ * accept queue that drops the handshake) leaves the waiter polling every {@code sleepTime}, as
+ * before: a connect never waits longer than the pause it replaces.
+ *
+ * <p><b>Not a false holder.</b> The client socket's local port comes from the ephemeral range,
+ * which overlaps the lock ports. {@code SO_REUSEADDR} is set before connecting, so a lock
+ * (a {@code SO_REUSEADDR} listener, the JDK's default) can still bind that port while we wait
+ * (measured on Linux; without it that bind fails with "in use"). {@code SO_LINGER=0} makes our
+ * own close a reset, which leaves no {@code TIME_WAIT} state on the port either.
+ */
+public final class Wake implements AutoCloseable {
+    /** How a {@link #await wait} ended. */
+    public enum Result {
+        /** The holder closed its port: attempt now. */
+        RESET,
+        /** Nothing happened within the time given: poll as usual; the line stays up. */
+        TIMED_OUT,
+        /** The peer is no lock holder (it sent data, or closed in order): the line is closed. */
+        STRANGER
+    }
+
+    private final LockPorts target;
+    private final int port;
+    private final SocketChannel channel;
+    private final InputStream in;
+    private boolean closed;
+
+    private Wake(LockPorts target, int port, SocketChannel channel) throws IOException {
+        this.target = target;
+        this.port = port;
+        this.channel = channel;
+        this.in = channel.socket().getInputStream();
+    }
+
+    /**
+     * Options every waiter's client socket gets before it connects: {@code SO_REUSEADDR} (not a
+     * false holder of its local port) and, where supported, {@code SO_LINGER=0} (a close is a
+     * reset: no {@code TIME_WAIT}).
+     *
+     * @param ch an unconnected socket channel (blocking or asynchronous)
+     * @throws IOException if an option cannot be set
+     */
+    public static void prepare(NetworkChannel ch) throws IOException {
+        ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        SocketOption<Integer> linger = StandardSocketOptions.SO_LINGER;
+        if (ch.supportedOptions().contains(linger)) {
+            ch.setOption(linger, 0);
+        }
+    }
+
+    /**
+     * Connects to the first of {@code target}'s ports that accepts a connection, trying them in
+     * order, within {@code nanos} in all.
+     *
+     * @param target the key's ports
+     * @param nanos how long connecting may take (it replaces a pause of that length)
+     * @return the line, or {@code null} if no port accepted a connection in time
+     * @throws PortlockException if this process is out of file descriptors, or if the thread is
+     *     interrupted (its interrupt status is then set)
+     */
+    public static Wake connect(LockPorts target, long nanos) {
+        long deadline = System.nanoTime() + nanos;
+        List<InetSocketAddress> addresses = target.socketAddresses();
+        for (InetSocketAddress address : addresses) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return null;
+            }
+            Wake w = connect(target, address, left);
+            if (w != null) {
+                return w;
+            }
+        }
+        return null;
+    }
+
+    private static Wake connect(LockPorts target, InetSocketAddress address, long nanos) {
+        int port = address.getPort();
+        SocketChannel ch = null;
+        Throwable failure = null;
+        try {
+            ch = SocketChannel.open(address.getAddress() instanceof java.net.Inet4Address
+                    ? java.net.StandardProtocolFamily.INET : java.net.StandardProtocolFamily.INET6);
+            prepare(ch);
+            ch.socket().connect(address, millis(nanos));
+            if (((InetSocketAddress) ch.getLocalAddress()).getPort() == port) {
+                return null; // a TCP self-connect on a free port: nobody is there (finally closes)
+            }
+            Wake w = new Wake(target, port, ch);
+            ch = null;
+            return w;
+        } catch (IOException e) {
+            failure = e;
+            if (e instanceof ClosedByInterruptException || Thread.currentThread().isInterrupted()) {
+                // The channel was closed by the interrupt (the JDK may rewrap the exception).
+                Thread.currentThread().interrupt();
+                throw PortlockException.interrupted(target, interruption(e));
+            }
+            if (e instanceof ConnectException || e instanceof SocketTimeoutException) {
+                return null; // refused (free, or bound without listen), or the SYN was dropped
+            }
+            if (Descriptors.isOutOfDescriptors(e)) {
+                throw Descriptors.outOfDescriptors(target, port, e, "connect to");
+            }
+            return null; // any other refusal: poll, as without the wake
+        } catch (RuntimeException | Error e) {
+            failure = e;
+            if (Descriptors.isOutOfDescriptors(e)) {
+                throw Descriptors.outOfDescriptors(target, port, e, "connect to");
+            }
+            if (e instanceof Error err) {
+                throw err;
+            }
+            return null; // any other refusal: poll, as without the wake
+        } finally {
+            if (ch != null) {
+                Descriptors.close(ch, target.key(), port, failure);
+            }
+        }
+    }
+
+    /**
+     * Waits up to {@code nanos} for the holder to close the port.
+     *
+     * @param nanos how long, positive; waits at least a millisecond (the socket timeout's unit)
+     * @return how it ended; after {@link Result#RESET} and {@link Result#STRANGER} the line is
+     *     closed
+     * @throws PortlockException if the thread is interrupted (the line is then closed and the
+     *     interrupt status set)
+     */
+    public Result await(long nanos) {
+        if (closed) {
+            throw new IllegalStateException("wake line to port " + port + " is closed");
+        }
+        Throwable failure = null;
+        try {
+            channel.socket().setSoTimeout(millis(nanos));
+            int b = in.read();
+            // Data, or an orderly close: not the holder of a lock port, which never accepts.
+            failure = new IOException(b < 0 ? "end of stream" : "data");
+            return Result.STRANGER;
+        } catch (SocketTimeoutException e) {
+            if (!Thread.currentThread().isInterrupted()) {
+                return Result.TIMED_OUT;
+            }
+            failure = e;
+            throw PortlockException.interrupted(target, interruption(e));
+        } catch (IOException e) {
+            failure = e;
+            if (e instanceof ClosedByInterruptException || Thread.currentThread().isInterrupted()) {
+                Thread.currentThread().interrupt();
+                throw PortlockException.interrupted(target, interruption(e));
+            }
+            return Result.RESET; // "Connection reset": the listening socket was closed
+        } finally {
+            if (failure != null) {
+                closed = true;
+                Descriptors.close(channel, target.key(), port, null);
+            }
+        }
+    }
+
+    /**
+     * Returns the port connected to.
+     *
+     * @return the remote port
+     */
+    public int port() {
+        return port;
+    }
+
+    /**
+     * Returns the local (ephemeral) port of the line, for tests.
+     *
+     * @return the local port, or -1 if closed
+     */
+    public int localPort() {
+        try {
+            return ((InetSocketAddress) channel.getLocalAddress()).getPort();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Tells whether the line is still up.
+     *
+     * @return {@code false} once closed (by a wake, a stranger, or {@link #close()})
+     */
+    public boolean isOpen() {
+        return !closed;
+    }
+
+    /** Closes the line (a reset, with {@code SO_LINGER=0}); idempotent, never throws. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            Descriptors.close(channel, target.key(), port, null);
+        }
+    }
+
+    /** Whole milliseconds for a socket timeout: at least 1 (0 would mean forever). */
+    static int millis(long nanos) {
+        long ms = TimeUnit.NANOSECONDS.toMillis(nanos + 999_999);
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, ms));
+    }
+
+    private static InterruptedException interruption(Exception cause) {
+        InterruptedException ie = new InterruptedException("interrupted in a wait for a release");
+        ie.initCause(cause);
+        return ie;
+    }
+
+    @Override
+    public String toString() {
+        return "Wake{" + Checks.quote(target.key()) + " -> port " + port
+                + (closed ? ", closed" : "") + "}";
+    }
+}

@@ -1,0 +1,78 @@
+package io.github.k3portlock.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * This process's established TCP connections as the kernel lists them (Linux
+ * {@code /proc/net/tcp} and {@code tcp6}): which of our sockets is connected to which port, and from which
+ * local port. Used to see a waiter's connection to a holder without reaching into the library.
+ */
+public final class Tcp {
+    private Tcp() {
+    }
+
+    /**
+     * Returns the local ports of this process's established connections (IPv4, and dual-stack
+     * IPv6 sockets connected to IPv4 addresses) to any of
+     * {@code remotePorts}.
+     *
+     * @param remotePorts the remote ports of interest
+     * @return the local ports, one per connection
+     */
+    public static List<Integer> connectionsTo(Collection<Integer> remotePorts) {
+        Set<String> inodes = socketInodes();
+        List<Integer> local = new ArrayList<>();
+        try {
+            List<String> lines = new ArrayList<>(Files.readAllLines(Path.of("/proc/net/tcp")));
+            Path v6 = Path.of("/proc/net/tcp6"); // dual-stack sockets (AsynchronousSocketChannel)
+            if (Files.exists(v6)) {
+                lines.addAll(Files.readAllLines(v6));
+            }
+            Set<String> seen = new HashSet<>();
+            for (String line : lines) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length < 10 || !f[3].equals("01") || !inodes.contains(f[9])
+                        || !seen.add(f[9])) {
+                    continue; // header, not ESTABLISHED, not ours, or listed twice (the kernel
+                              // may repeat a line when the table changes while it is read)
+                }
+                int remote = Integer.parseInt(f[2].substring(f[2].indexOf(':') + 1), 16);
+                if (remotePorts.contains(remote)) {
+                    local.add(Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1), 16));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read /proc/net/tcp", e);
+        }
+        return local;
+    }
+
+    private static Set<String> socketInodes() {
+        Set<String> inodes = new HashSet<>();
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            fds.forEach(fd -> {
+                try {
+                    String link = Files.readSymbolicLink(fd).toString();
+                    if (link.startsWith("socket:[")) {
+                        inodes.add(link.substring(8, link.length() - 1).toLowerCase(Locale.ROOT));
+                    }
+                } catch (IOException e) {
+                    // closed while listing
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list /proc/self/fd", e);
+        }
+        return inodes;
+    }
+}
