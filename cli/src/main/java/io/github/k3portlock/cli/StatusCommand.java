@@ -2,11 +2,14 @@ package io.github.k3portlock.cli;
 
 import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.status.LockStatus;
+import io.github.k3portlock.status.NameStatus;
 import io.github.k3portlock.status.PortHolder;
 import io.github.k3portlock.status.PortStatus;
 import io.github.k3portlock.status.State;
 import java.io.PrintWriter;
 import java.util.Locale;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -76,6 +79,7 @@ final class StatusCommand {
                     + " from the ephemeral range; no process holds it, and the kernel frees it"
                     + " within its TIME_WAIT period, about 60 s on Linux)");
         }
+        printLinuxName(out);
         out.flush();
         switch (s.state()) {
             case FREE:
@@ -85,6 +89,29 @@ final class StatusCommand {
             default:
                 return Main.UNKNOWN;
         }
+    }
+
+    /**
+     * On Linux, who holds the Python original's name for the key (the abstract Unix socket it
+     * binds instead of ports; Java 22+ processes with native access hold it too). Informative: the
+     * exit code stays about the ports' quorum.
+     */
+    private void printLinuxName(PrintWriter out) {
+        if (!Files.isReadable(Path.of("/proc/net/unix"))) {
+            return;
+        }
+        NameStatus n = NameStatus.inspect(key);
+        if (!n.held()) {
+            out.printf(Locale.ROOT, "  name %s  free%n", n.name());
+            return;
+        }
+        String by = n.holders().isEmpty() ? "owner unknown"
+                : n.holders().stream().map(h -> "pid " + h.pid() + " ("
+                        + h.commandLine().orElse("command line not readable") + ")")
+                        .collect(Collectors.joining(", "));
+        out.printf(Locale.ROOT, "  name %s  held  %s%n", n.name(), by);
+        out.println("  (the Python original's Linux name for this key: the original holds only the"
+                + " name, a Java 22+ process with native access holds it beside the ports)");
     }
 
     private static String owner(PortStatus p) {
