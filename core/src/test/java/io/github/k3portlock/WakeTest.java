@@ -253,7 +253,7 @@ class WakeTest {
             int port = local.get(0);
             // A key whose only port is the waiter's local port: taken the way the quorum binds.
             LockPorts onIt = new LockPorts(TestSupport.freshKey(),
-                    InetAddress.getLoopbackAddress(), port, 1);
+                    InetAddress.getLoopbackAddress(), port, 1, null);
             try (Portlock other = new Portlock(onIt, Duration.ZERO, Duration.ofMillis(1),
                     PortBinder.DEFAULT)) {
                 assertTrue(other.tryLock(), "the waiter's local port " + port
