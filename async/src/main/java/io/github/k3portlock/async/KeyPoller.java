@@ -600,6 +600,7 @@ final class KeyPoller {
             } finally {
                 lock.unlock();
             }
+            next.io.run(target); // closes queued under the lock run after it, as in finish
             for (int i = 0; i < next.failed.size(); i++) {
                 owner.completer.fail(next.failed.get(i), next.failures.get(i));
             }

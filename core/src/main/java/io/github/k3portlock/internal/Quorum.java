@@ -123,9 +123,11 @@ public final class Quorum {
                 held[bound++] = socket;
                 heldMask |= 1 << i;
                 if (bound == quorum) {
-                    if ((name = NameBinder.tryHold(target)) == null) {
+                    Closeable taken = NameBinder.tryHold(target);
+                    if (taken == null) {
                         return null; // the original holds the key: the finally frees the ports
                     }
+                    name = taken; // never null: the finally closes it if the handle is not made
                     RELEASES.get(); // pairs with publishRelease(): see RELEASES
                     handle = new PortHandle(target, held, heldMask, name);
                     return handle;

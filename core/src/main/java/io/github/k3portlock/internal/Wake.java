@@ -226,9 +226,13 @@ public final class Wake implements AutoCloseable {
         }
     }
 
-    /** Whole milliseconds for a socket timeout: at least 1 (0 would mean forever). */
+    /**
+     * Whole milliseconds for a socket timeout, rounded down so that a wait never outlasts the
+     * pause (and the deadline) it replaces; at least 1 (0 would mean forever). Callers wait on the
+     * condition instead when less than a millisecond is left.
+     */
     static int millis(long nanos) {
-        long ms = TimeUnit.NANOSECONDS.toMillis(nanos + 999_999);
+        long ms = TimeUnit.NANOSECONDS.toMillis(nanos);
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, ms));
     }
 

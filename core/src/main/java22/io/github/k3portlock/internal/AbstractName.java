@@ -67,15 +67,17 @@ final class AbstractName {
     static int bind(byte[] sunPath) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Native.STATE);
-            int fd = (int) Native.SOCKET.invokeExact(state, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-            if (fd < 0) {
-                throw new ErrnoException("socket(AF_UNIX, SOCK_STREAM)", errno(state));
-            }
+            // The address is built before the socket exists, so that nothing between socket()
+            // and bind() can throw (an allocation failure) with the descriptor open.
             // Longer than sockaddr_un only in tests: the kernel then says EINVAL itself.
             MemorySegment address =
                     arena.allocate(PATH_OFFSET + Math.max(SUN_PATH, sunPath.length));
             address.set(JAVA_SHORT, 0, (short) AF_UNIX);
             MemorySegment.copy(sunPath, 0, address, JAVA_BYTE, PATH_OFFSET, sunPath.length);
+            int fd = (int) Native.SOCKET.invokeExact(state, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            if (fd < 0) {
+                throw new ErrnoException("socket(AF_UNIX, SOCK_STREAM)", errno(state));
+            }
             int r = (int) Native.BIND.invokeExact(state, fd, address,
                     PATH_OFFSET + sunPath.length);
             if (r == 0) {
