@@ -4,6 +4,7 @@ import io.github.k3portlock.LockHandle;
 import io.github.k3portlock.PortlockException;
 import io.github.k3portlock.PortlockTimeoutException;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -87,7 +88,13 @@ public interface AsyncLocks {
      * @return a future of the stage's result
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate or {@code timeout} negative
+     * @implSpec The default implementation calls {@link #acquire(String, Duration)} and runs the
+     *     action when that future completes (so on the thread that completes it), wired as above;
+     *     a backend adds what its handles need (a lost session) by wrapping the action.
      */
-    <T> CompletableFuture<T> withLock(String key, Duration timeout,
-            Function<? super LockHandle, ? extends CompletionStage<T>> action);
+    default <T> CompletableFuture<T> withLock(String key, Duration timeout,
+            Function<? super LockHandle, ? extends CompletionStage<T>> action) {
+        Objects.requireNonNull(action, "action");
+        return new WithLockCall<>(key, action, r -> { }, acquire(key, timeout)).result;
+    }
 }

@@ -269,7 +269,8 @@ public final class AsyncPortlock implements AsyncLocks {
         checkKey(key);
         long timeoutNanos = timeoutNanos(key, timeout);
         Objects.requireNonNull(action, "action");
-        WithLockCall<T> call = new WithLockCall<>(key, action, tuning.beforeAction());
+        WithLockCall<T> call = new WithLockCall<>(key, action, tuning.beforeAction(),
+                new CompletableFuture<>());
         start(key, timeoutNanos, call.acquired);
         return call.result;
     }

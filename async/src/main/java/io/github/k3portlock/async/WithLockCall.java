@@ -8,7 +8,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * One {@link AsyncPortlock#withLock withLock} call: the acquisition, the action run under the
+ * One {@link AsyncLocks#withLock withLock} call, for either backend: the acquisition, the action run under the
  * lock, and the result, wired so that the lock is released however the call ends. This class is
  * thread-safe.
  *
@@ -18,8 +18,8 @@ final class WithLockCall<T> {
     /** Whether the action was called; see {@link #state} for the transitions. */
     enum State { PENDING, RUNNING, CANCELLED }
 
-    /** The acquisition to start; completed with the handle. */
-    final CompletableFuture<LockHandle> acquired = new CompletableFuture<>();
+    /** The acquisition; completed with the handle, cancelled when the result completes first. */
+    final CompletableFuture<LockHandle> acquired;
     /** The future returned to the caller. */
     final CompletableFuture<T> result = new CompletableFuture<>();
 
@@ -38,8 +38,14 @@ final class WithLockCall<T> {
      */
     private final AtomicReference<State> state = new AtomicReference<>(State.PENDING);
 
+    /**
+     * Wires a call to an acquisition of the backend's (completing it stops the wait).
+     *
+     * @param acquired the acquisition, already started or started by the caller afterwards
+     */
     WithLockCall(String key, Function<? super LockHandle, ? extends CompletionStage<T>> action,
-            Consumer<CompletableFuture<?>> beforeAction) {
+            Consumer<CompletableFuture<?>> beforeAction, CompletableFuture<LockHandle> acquired) {
+        this.acquired = acquired;
         this.key = key;
         this.action = action;
         this.beforeAction = beforeAction;

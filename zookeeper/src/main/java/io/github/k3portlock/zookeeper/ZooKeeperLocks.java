@@ -23,7 +23,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.CuratorEvent;
@@ -216,59 +215,27 @@ public final class ZooKeeperLocks implements AsyncLocks {
     @Override
     public <T> CompletableFuture<T> withLock(String key, Duration timeout,
             Function<? super LockHandle, ? extends CompletionStage<T>> action) {
-        checkKey(key);
-        long nanos = timeoutNanos(key, timeout);
         Objects.requireNonNull(action, "action");
-        CompletableFuture<T> result = new CompletableFuture<>();
-        CompletableFuture<LockHandle> acquired = new CompletableFuture<>();
-        AtomicReference<LockHandle> heldHere = new AtomicReference<>();
-        // 0 pending, 1 running, 2 cancelled: the action never starts after the result completed.
-        AtomicInteger state = new AtomicInteger();
-        acquired.whenComplete((handle, failure) -> {
-            if (failure != null) {
-                result.completeExceptionally(failure);
-                return;
+        // The shared withLock wiring, with the action's stage failing when the lock is lost.
+        return AsyncLocks.super.withLock(key, timeout, handle -> {
+            CompletionStage<T> stage = action.apply(handle);
+            if (stage == null) {
+                return null; // reported by the shared wiring
             }
-            heldHere.set(handle);
-            if (!state.compareAndSet(0, 1)) {
-                handle.release();
-                return;
-            }
-            ((ZooKeeperHandle) handle).lost().thenRun(() -> result.completeExceptionally(
-                    new PortlockException(key, -1, "lost lock '" + key + "' ("
-                            + ((ZooKeeperHandle) handle).nodePath()
-                            + ") while the action ran: the ZooKeeper connection was interrupted", null)));
-            CompletionStage<T> stage;
-            try {
-                stage = action.apply(handle);
-                if (stage == null) {
-                    throw new NullPointerException(
-                            "action returned null instead of a CompletionStage for lock '" + key + "'");
-                }
-            } catch (Throwable t) {
-                handle.release();
-                result.completeExceptionally(t);
-                return;
-            }
+            ZooKeeperHandle zk = (ZooKeeperHandle) handle;
+            CompletableFuture<T> whileHeld = new CompletableFuture<>();
             stage.whenComplete((value, error) -> {
-                handle.release();
                 if (error != null) {
-                    result.completeExceptionally(error);
+                    whileHeld.completeExceptionally(error);
                 } else {
-                    result.complete(value);
+                    whileHeld.complete(value);
                 }
             });
+            zk.lost().thenRun(() -> whileHeld.completeExceptionally(new PortlockException(key, -1,
+                    "lost lock '" + key + "' (" + zk.nodePath() + ") while the action ran: the"
+                            + " ZooKeeper connection was interrupted", null)));
+            return whileHeld;
         });
-        result.whenComplete((value, failure) -> {
-            state.compareAndSet(0, 2);
-            acquired.cancel(false);
-            LockHandle h = heldHere.get();
-            if (h != null) {
-                h.release();
-            }
-        });
-        start(key, nanos, acquired);
-        return result;
     }
 
     @Override
