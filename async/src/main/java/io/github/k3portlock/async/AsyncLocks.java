@@ -81,6 +81,10 @@ public interface AsyncLocks {
      * called. The action's stage is never cancelled by this method. A backend whose handles can
      * lose the lock while held (a lost session) fails the returned future when that happens.
      *
+     * <p>The default implementation calls {@link #acquire(String, Duration)} and runs the action
+     * when that future completes (so on the thread that completes it), wired as above; a backend
+     * adds what its handles need (a lost session) by wrapping the action.
+     *
      * @param <T> the result type
      * @param key the lock key, not empty
      * @param timeout how long to wait for the lock, as in {@link #acquire(String, Duration)}
@@ -88,9 +92,6 @@ public interface AsyncLocks {
      * @return a future of the stage's result
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate or {@code timeout} negative
-     * @implSpec The default implementation calls {@link #acquire(String, Duration)} and runs the
-     *     action when that future completes (so on the thread that completes it), wired as above;
-     *     a backend adds what its handles need (a lost session) by wrapping the action.
      */
     default <T> CompletableFuture<T> withLock(String key, Duration timeout,
             Function<? super LockHandle, ? extends CompletionStage<T>> action) {
