@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 final class Hold {
     /** The phases of a hold. */
     enum Phase {
-        /** The lock is held for a ShedLock lock; released at {@code lockAtMostFor} at the latest. */
+        /** Held for a ShedLock lock; released at {@code lockAtMostFor} at the latest. */
         HELD,
         /** Unlocked before {@code lockAtLeastFor} ended: still held until then. */
         LINGERING,
@@ -37,7 +37,7 @@ final class Hold {
     private long releaseAt;
     /** Guarded by this: the pending release; its generation is {@link #generation}. */
     private ScheduledFuture<?> pending;
-    /** Guarded by this: incremented by every scheduling, so that a stale timer task does nothing. */
+    /** Guarded by this: incremented by every scheduling; a stale timer task does nothing. */
     private long generation;
 
     Hold(LockHandle handle, long lockAtMostForNanos) {

@@ -48,7 +48,8 @@ class ProviderSemanticsTest {
 
     @Test
     void lockDoesNotWaitForAHolder() {
-        try (Portlock other = Portlock.builder(key).scheme(PortlockLockProviderIntegrationTest.SCHEME)
+        try (Portlock other = Portlock.builder(key)
+                .scheme(PortlockLockProviderIntegrationTest.SCHEME)
                 .timeout(Duration.ZERO).build()) {
             assertTrue(other.tryLock());
             // The holder releases only after this returns: a lock() that waited would hang.
