@@ -16,7 +16,7 @@ import net.javacrumbs.shedlock.test.support.AbstractExtensibleLockProviderIntegr
  * same key and scheme, which binds real ports.
  */
 class PortlockLockProviderIntegrationTest extends AbstractExtensibleLockProviderIntegrationTest {
-    /** A scheme of our own: only these tests use its ports. */
+    /** A narrower range than the default: the kit's fixed names ("lock1") get other ports. */
     static final PortScheme SCHEME = PortScheme.builder().range(47_000, 4_000).build();
 
     private final PortlockLockProvider provider = new PortlockLockProvider(SCHEME);
