@@ -121,9 +121,10 @@ public final class ScheduledJob {
                     ready++;
                 }
             }
-            // The ticks counted: the next whole seconds after all are ready (with a margin).
+            // The ticks counted start 3 s after all are ready: every JVM has run (or tried to
+            // run) its first, cold tick by then, whose class loading can make a timer fire late.
             List<Line> runs = new ArrayList<>();
-            long first = System.currentTimeMillis() / 1000 + 2;
+            long first = System.currentTimeMillis() / 1000 + 3;
             long end = (first + ticks) * 1000;
             Thread.sleep(end + 700 - System.currentTimeMillis()); // the job runs meanwhile
             for (Process p : procs) {
