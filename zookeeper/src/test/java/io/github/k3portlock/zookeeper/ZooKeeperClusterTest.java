@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.k3portlock.LockHandle;
+import io.github.k3portlock.async.contract.AsyncLocksContract;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -49,7 +50,7 @@ class ZooKeeperClusterTest {
                 // Documented: SUSPENDED (the default error policy) invalidates at once, for good.
                 held.lost().get(30, TimeUnit.SECONDS);
                 assertFalse(held.isValid());
-                Throwable failed = LockContractTest.failureOf(work);
+                Throwable failed = AsyncLocksContract.failureOf(work);
                 assertTrue(failed.getMessage().contains("lost lock"), failed.toString());
                 // The holder's session moves to a live server, gives up its node; the waiter gets it.
                 ZooKeeperHandle next = (ZooKeeperHandle) waiting.get(60, TimeUnit.SECONDS);

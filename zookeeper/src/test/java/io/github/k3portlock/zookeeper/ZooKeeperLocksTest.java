@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.k3portlock.LockHandle;
 import io.github.k3portlock.PortlockTimeoutException;
+import io.github.k3portlock.async.contract.AsyncLocksContract;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -23,31 +24,24 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
-import org.apache.curator.test.TestingServer;
 import org.apache.curator.utils.PathUtils;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class ZooKeeperLocksTest {
-    private static TestingServer server;
+    @RegisterExtension
+    static final ZooKeeperServerExtension ZK = new ZooKeeperServerExtension();
+
     private static CuratorFramework client;
     private static CuratorFramework other;
     private static ZooKeeperLocks locks;
 
     @BeforeAll
-    static void startServer() throws Exception {
-        server = new TestingServer(true);
-        client = ZkTestSupport.client(server.getConnectString(), 10_000);
-        other = ZkTestSupport.client(server.getConnectString(), 10_000);
+    static void connect() {
+        client = ZK.client(10_000);
+        other = ZK.client(10_000);
         locks = ZooKeeperLocks.create(client, "/locks");
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        other.close();
-        client.close();
-        server.close();
     }
 
     private static String freshKey() {
@@ -120,7 +114,7 @@ class ZooKeeperLocksTest {
             h.release();
             assertTrue(theirs.get(10, TimeUnit.SECONDS));
             CompletableFuture<LockHandle> again = locks.acquire(key, Duration.ofMillis(300));
-            assertInstanceOf(PortlockTimeoutException.class, LockContractTest.failureOf(again));
+            assertInstanceOf(PortlockTimeoutException.class, AsyncLocksContract.failureOf(again));
             blocking.submit(() -> {
                 mutex.release();
                 return null;
@@ -219,7 +213,7 @@ class ZooKeeperLocksTest {
         try {
             ZooKeeperLocks dead = ZooKeeperLocks.create(c, "/locks");
             long t0 = System.nanoTime();
-            Throwable t = LockContractTest.failureOf(dead.acquire(freshKey(), Duration.ofMillis(500)));
+            Throwable t = AsyncLocksContract.failureOf(dead.acquire(freshKey(), Duration.ofMillis(500)));
             long ms = (System.nanoTime() - t0) / 1_000_000;
             PortlockTimeoutException e = assertInstanceOf(PortlockTimeoutException.class, t);
             assertTrue(e.getMessage().contains("ensemble unreachable"), e.getMessage());
@@ -232,7 +226,7 @@ class ZooKeeperLocksTest {
     @Test
     void anUnstartedClientIsMisuse() throws Exception {
         CuratorFramework c = org.apache.curator.framework.CuratorFrameworkFactory.newClient(
-                server.getConnectString(), new org.apache.curator.retry.RetryOneTime(10));
+                ZK.connectString(), new org.apache.curator.retry.RetryOneTime(10));
         try {
             ZooKeeperLocks l = ZooKeeperLocks.create(c, "/locks");
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> l.acquire("k"));
