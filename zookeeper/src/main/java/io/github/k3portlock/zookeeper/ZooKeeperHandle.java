@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * is always empty: this backend holds no ports.
  */
 public final class ZooKeeperHandle implements LockHandle {
-    private final ZooKeeperLocks owner;
+    private final LockRecipe owner;
     private final String key;
     private final String nodePath;
     private final long fencingToken;
@@ -38,7 +38,7 @@ public final class ZooKeeperHandle implements LockHandle {
     private final CompletableFuture<Void> lost = new CompletableFuture<>();
     private volatile boolean valid = true;
 
-    ZooKeeperHandle(ZooKeeperLocks owner, String key, String nodePath, long fencingToken) {
+    ZooKeeperHandle(LockRecipe owner, String key, String nodePath, long fencingToken) {
         this.owner = owner;
         this.key = key;
         this.nodePath = nodePath;

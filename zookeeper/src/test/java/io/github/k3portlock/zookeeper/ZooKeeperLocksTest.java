@@ -58,20 +58,30 @@ class ZooKeeperLocksTest {
         assertEquals("/locks/100%25", locks.lockPath("100%"));
         assertEquals("/locks/a%00b%1F%7F%uD83D%uDE00%uFFFF", locks.lockPath("a\u0000b\u001f\u007f\uD83D\uDE00\uffff"));
         List<String> keys = List.of("/", "%", "%2F", "%25", ".", "..", "...", "%2E", "a/b", "a%2Fb",
-                "\u0000", "%00", "\ud800", "%uD800", "u", "%u", "é", "日本", " ", "lock-", "_c_x-lock-1");
+                "\u0000", "%00", "\uD83D\uDE00", "%uD83D%uDE00", "u", "%u", "é", "日本", " ", "lock-",
+                "_c_x-lock-1");
         Set<String> paths = new HashSet<>();
         for (String k : keys) {
             String p = locks.lockPath(k);
             PathUtils.validatePath(p); // throws if ZooKeeper would refuse it
             assertTrue(paths.add(p), "two keys map to " + p);
         }
+        // The escaping alone maps any string, valid key or not, to a valid node name.
         for (int i = 0; i < 20_000; i++) {
             char[] cs = new char[1 + ThreadLocalRandom.current().nextInt(4)];
             for (int j = 0; j < cs.length; j++) {
                 cs[j] = (char) ThreadLocalRandom.current().nextInt(0x10000);
             }
-            PathUtils.validatePath(locks.lockPath(new String(cs)));
+            PathUtils.validatePath("/locks/" + LockPaths.escape(new String(cs)));
         }
+        // A key the port lock rejects is rejected here, with the same message.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> locks.lockPath("a\uD800"));
+        assertEquals(assertThrows(IllegalArgumentException.class,
+                () -> new io.github.k3portlock.Portlock("a\uD800")).getMessage(), e.getMessage());
+        assertEquals(List.of("0000000001", "0000000002", "0000000010"), List.of(
+                "_c_b-lock-0000000010", "_c_a-lock-0000000002", "x-lock-0000000001").stream()
+                .sorted(LockPaths.SEQUENCE_ORDER).map(LockPaths::sequenceOf).toList());
         assertThrows(IllegalArgumentException.class, () -> ZooKeeperLocks.create(client, "/"));
         assertThrows(IllegalArgumentException.class, () -> ZooKeeperLocks.create(client, "locks"));
         assertThrows(IllegalArgumentException.class, () -> ZooKeeperLocks.create(client, "/zookeeper/x"));
