@@ -18,6 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
@@ -25,17 +26,24 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A three-server ensemble under repeated server kills and injected session expiries, with three
- * clients (one with a slow completion executor) and six workers taking one key hundreds of
- * times: never two valid handles at once, and fencing tokens grow with every grant.
+ * clients (one with a slow completion executor, whose session is replaced three times) and eight
+ * workers taking one key hundreds of times: never two valid handles at once, and fencing tokens
+ * grow with every grant.
  */
 class ZooKeeperChaosTest {
     private static final int SECTIONS = 300;
+    /** The sessions' timeout is 3 s: a hold this long outlives a replaced session's node. */
+    private static final long HOLD_PAST_EXPIRY_MS = 3_500;
+    private static final long SOON_AFTER_EXPIRY = TimeUnit.SECONDS.toNanos(2);
+
+    private final AtomicLong slowExpiredAt = new AtomicLong(System.nanoTime() - SOON_AFTER_EXPIRY);
 
     /** The guarded resource: a counter that checks the lock's promises at each increment. */
     private static final class Resource {
         private final List<ZooKeeperHandle> live = new ArrayList<>();
         private final List<String> violations = new ArrayList<>();
         private long highestToken;
+        private ZooKeeperHandle lastWriter;
         private int counter;
         private int stale;
 
@@ -54,10 +62,12 @@ class ZooKeeperChaosTest {
                     violations.add("two valid holders: " + other + " and " + h);
                 }
             }
-            if (h.fencingToken() <= highestToken) {
+            if (h.fencingToken() < highestToken
+                    || (h.fencingToken() == highestToken && h != lastWriter)) {
                 violations.add("token " + h.fencingToken() + " after " + highestToken);
             }
             highestToken = h.fencingToken();
+            lastWriter = h;
             counter++;
         }
 
@@ -73,41 +83,55 @@ class ZooKeeperChaosTest {
     @Test
     void neverTwoValidHoldersUnderServerKillsAndSessionExpiries() throws Exception {
         ScheduledExecutorService delays = Executors.newScheduledThreadPool(2);
-        Executor late = task -> delays.schedule(task, ThreadLocalRandom.current().nextInt(21),
+        // Slow but correct, as in the session-replaced test: every task 0 to 100 ms late.
+        Executor late = task -> delays.schedule(task, ThreadLocalRandom.current().nextInt(101),
                 TimeUnit.MILLISECONDS);
         List<CuratorFramework> clients = new ArrayList<>();
         List<Thread> workers = new ArrayList<>();
         Resource resource = new Resource();
         AtomicInteger failedAcquisitions = new AtomicInteger();
         String key = "chaos-" + UUID.randomUUID();
-        try (TestingCluster cluster = new TestingCluster(3)) {
+        List<InstanceSpec> specs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            // A short tick, so that a 3 s session is granted as asked (sessions are 2 to 20 ticks).
+            specs.add(new InstanceSpec(null, -1, -1, -1, true, -1, 200, -1));
+        }
+        try (TestingCluster cluster = new TestingCluster(specs)) {
             cluster.start();
             List<ZooKeeperLocks> locks = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 CuratorFramework c = ZkTestSupport.client(cluster.getConnectString(), 3000);
+                c.blockUntilConnected(30, TimeUnit.SECONDS);
                 clients.add(c);
                 locks.add(i == 0 ? ZooKeeperLocks.builder(c, "/chaos").completionExecutor(late)
                         .build() : ZooKeeperLocks.create(c, "/chaos"));
             }
-            for (int i = 0; i < 6; i++) {
-                ZooKeeperLocks l = locks.get(i % 3);
-                Thread t = new Thread(() -> work(l, key, resource, failedAcquisitions),
+            for (int i = 0; i < 8; i++) {
+                boolean slow = i < 4; // four workers on the client with the slow executor
+                ZooKeeperLocks l = locks.get(slow ? 0 : i % 2 + 1);
+                Thread t = new Thread(() -> work(l, slow, key, resource, failedAcquisitions),
                         "chaos-worker-" + i);
                 workers.add(t);
                 t.start();
             }
             Random random = new Random();
             List<InstanceSpec> servers = new ArrayList<>(cluster.getInstances());
-            for (int round = 0; round < 6; round++) {
+            String[] actions = {"kill", "expire-slow", "kill", "expire-slow", "expire-other",
+                "kill", "expire-slow"};
+            for (String action : actions) {
                 awaitProgress(resource, 20);
-                if (round % 2 == 0) {
-                    InstanceSpec victim = servers.get(random.nextInt(servers.size()));
-                    assertTrue(cluster.killServer(victim));
-                    awaitProgress(resource, 20);
-                    assertTrue(cluster.restartServer(victim));
-                } else {
-                    clients.get(random.nextInt(clients.size())).getZookeeperClient()
-                            .getZooKeeper().getTestable().injectSessionExpiration();
+                switch (action) {
+                    case "kill" -> {
+                        InstanceSpec victim = servers.get(random.nextInt(servers.size()));
+                        assertTrue(cluster.killServer(victim));
+                        awaitProgress(resource, 20);
+                        assertTrue(cluster.restartServer(victim));
+                    }
+                    case "expire-slow" -> {
+                        slowExpiredAt.set(System.nanoTime());
+                        expire(clients.get(0));
+                    }
+                    default -> expire(clients.get(1 + random.nextInt(2)));
                 }
             }
             Await.until(SECTIONS + " increments", Duration.ofSeconds(60),
@@ -127,14 +151,23 @@ class ZooKeeperChaosTest {
         }
     }
 
+    private static void expire(CuratorFramework client) throws Exception {
+        client.getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
+    }
+
     private static void awaitProgress(Resource resource, int increments) {
         int target = resource.counter() + increments;
         Await.until(target + " increments", Duration.ofSeconds(60),
                 () -> resource.counter() >= target);
     }
 
-    /** Takes the lock, increments, releases; until interrupted. Failures are chaos, not bugs. */
-    private static void work(ZooKeeperLocks locks, String key, Resource resource,
+    /**
+     * Takes the lock, increments, releases; until interrupted. Failures are chaos, not bugs. A
+     * worker of the slow client granted soon after its session was replaced holds the lock past
+     * the old session's expiry on the server: had it been granted its old session's node, the
+     * server would now remove that node and grant another client while this handle is valid.
+     */
+    private void work(ZooKeeperLocks locks, boolean slow, String key, Resource resource,
             AtomicInteger failures) {
         while (!Thread.currentThread().isInterrupted()) {
             ZooKeeperHandle h;
@@ -151,9 +184,18 @@ class ZooKeeperChaosTest {
                 throw new AssertionError("acquire did not end within 60 s", e);
             }
             resource.enter(h);
-            resource.increment(h);
-            resource.leave(h);
-            h.release();
+            try {
+                resource.increment(h);
+                if (slow && System.nanoTime() - slowExpiredAt.get() < SOON_AFTER_EXPIRY) {
+                    Thread.sleep(HOLD_PAST_EXPIRY_MS); // a long critical section
+                    resource.increment(h);
+                }
+            } catch (InterruptedException e) {
+                return;
+            } finally {
+                resource.leave(h);
+                h.release();
+            }
         }
     }
 }

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
  * ({@code AsyncPortlockContractTest} in this module, the ZooKeeper backend's in its module, which
  * depends on this module's test jar). Its own package, so that a modular backend's test compile
  * can read it from the class path (the package {@code io.github.k3portlock.async} belongs to the
- * async module and would be hidden there). The "other holder" is always a handle from the same instance, so
- * the tests need nothing but the interface.
+ * async module and would be hidden there). The "other holder" is always a handle from the same
+ * instance, so the tests need nothing but the interface.
  */
 public abstract class AsyncLocksContract {
     /** A timeout long enough never to expire in these tests. */
