@@ -1,6 +1,6 @@
 package io.github.k3portlock;
 
-import static io.github.k3portlock.TestSupport.freshKey;
+import static io.github.k3portlock.PortFixtures.freshKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -61,7 +61,7 @@ class FdExhaustionTest {
      */
     @Test
     void anInitialiserErrorCausedByTheLimitReadsAsOutOfDescriptors() throws Exception {
-        LockPorts ports = TestSupport.freePorts();
+        LockPorts ports = PortFixtures.freePorts();
         AtomicInteger calls = new AtomicInteger();
         PortBinder binder = a -> {
             if (calls.incrementAndGet() == 2) {
@@ -69,7 +69,7 @@ class FdExhaustionTest {
             }
             return PortBinder.openChannel(a);
         };
-        long fds = TestSupport.openFds();
+        long fds = PortFixtures.openFds();
         PortlockException e = assertThrows(PortlockException.class,
                 () -> Quorum.tryAcquire(ports, binder));
         assertEquals(ports.key(), e.key());
@@ -78,7 +78,7 @@ class FdExhaustionTest {
                 && e.getMessage().contains("'" + ports.key() + "'")
                 && e.getMessage().contains(":" + (ports.basePort() + 1)), e.getMessage());
         assertInstanceOf(ExceptionInInitializerError.class, e.getCause());
-        assertEquals(fds, TestSupport.openFds(), "the first port was closed");
+        assertEquals(fds, PortFixtures.openFds(), "the first port was closed");
 
         PortBinder broken = a -> {
             throw new NoClassDefFoundError("Could not initialize class sun.nio.ch.Net");

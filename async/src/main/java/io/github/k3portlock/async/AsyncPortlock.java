@@ -164,9 +164,9 @@ public final class AsyncPortlock implements AsyncLocks {
     final LongAdder grantsRefused = new LongAdder();
 
     private AsyncPortlock(Builder b, Tuning tuning) {
-        this.scheduler = b.scheduler == null ? Defaults.scheduler() : b.scheduler;
+        this.scheduler = b.scheduler == null ? DefaultExecutors.scheduler() : b.scheduler;
         this.completer = new Completer(
-                b.completionExecutor == null ? Defaults.completion() : b.completionExecutor);
+                b.completionExecutor == null ? DefaultExecutors.completion() : b.completionExecutor);
         this.backoff = new Backoff(b.firstDelay.toNanos(), b.sleepTime.toNanos());
         this.scheme = b.scheme;
         this.tuning = tuning;
@@ -294,7 +294,7 @@ public final class AsyncPortlock implements AsyncLocks {
     private void start(String key, long timeoutNanos, CompletableFuture<LockHandle> future) {
         long now = now();
         boolean timed = timeoutNanos >= 0;
-        Waiter w = new Waiter(future, now, timed, timed ? now + timeoutNanos : 0);
+        Acquisition w = new Acquisition(future, now, timed, timed ? now + timeoutNanos : 0);
         if (scheduler.isShutdown()) {
             w.done();
             completer.fail(w, Failures.schedulerShutDown(scheme.lockPorts(key), scheduler));

@@ -42,7 +42,7 @@ final class KeyPoller {
     private final ReentrantLock lock = new ReentrantLock();
 
     // Guarded by lock.
-    private final WaiterQueue queue;
+    private final AcquisitionQueue queue;
     /**
      * The key as seen from this JVM through this instance. Possible transitions:
      * <pre>
@@ -86,13 +86,13 @@ final class KeyPoller {
     private boolean deadlineAttempted;
     private long lastDeadlineAttemptAt;
     /** The line to the holder while polling; guarded by the lock like the rest. */
-    private final KeyWaker waker;
+    private final KeyWakeLine waker;
 
     KeyPoller(AsyncPortlock owner, LockPorts target) {
         this.owner = owner;
         this.target = target;
-        this.queue = new WaiterQueue(owner.pending());
-        this.waker = new KeyWaker(this, target, owner.backoff.sleepNanos());
+        this.queue = new AcquisitionQueue(owner.pending());
+        this.waker = new KeyWakeLine(this, target, owner.backoff.sleepNanos());
     }
 
     private void moveTo(Phase next) {
@@ -105,16 +105,16 @@ final class KeyPoller {
 
     /** What to do once the lock is released: complete futures, deliver a grant. */
     private static final class Outcome {
-        final List<Waiter> failed = new ArrayList<>();
+        final List<Acquisition> failed = new ArrayList<>();
         final List<Throwable> failures = new ArrayList<>();
-        Waiter grantee;
+        Acquisition grantee;
         AsyncHandle granted;
         boolean enqueued;
         /** The grant went to a future nobody has seen yet: complete it on this thread. */
         boolean direct;
-        final KeyWaker.Io io = new KeyWaker.Io();
+        final KeyWakeLine.Io io = new KeyWakeLine.Io();
 
-        void fail(Waiter w, Throwable failure) {
+        void fail(Acquisition w, Throwable failure) {
             w.done();
             failed.add(w);
             failures.add(failure);
@@ -126,7 +126,7 @@ final class KeyPoller {
      *
      * @return {@code false} if this poller was retired meanwhile; the caller takes a fresh one
      */
-    boolean start(Waiter w) {
+    boolean start(Acquisition w) {
         Outcome out = new Outcome();
         lock.lock();
         try {
@@ -156,7 +156,7 @@ final class KeyPoller {
                     // The uncontended fast path: the future has not been returned yet, so no
                     // dependent stage can run on this thread when it is completed here.
                     out.direct = w.future.getNumberOfDependents() == 0;
-                } else if (w.state() == Waiter.State.DONE) {
+                } else if (w.state() == Acquisition.State.DONE) {
                     scheduleLocked(now, out); // retires: nobody waits
                 } else if (w.timed && w.deadline - now <= 0) {
                     out.fail(w, timeout(w, now));
@@ -180,7 +180,7 @@ final class KeyPoller {
     }
 
     /** Runs when the future of {@code w} completes, by us or by anyone else. */
-    void onFutureDone(Waiter w, Object value) {
+    void onFutureDone(Acquisition w, Object value) {
         AsyncHandle toRelease = null;
         Outcome out = new Outcome();
         lock.lock();
@@ -232,7 +232,7 @@ final class KeyPoller {
      * The completion executor dropped the task delivering {@code h} to {@code w} (it was shut
      * down): take the handle back unless a release came first, fail the waiter, pass the lock on.
      */
-    void undeliverable(Waiter w, AsyncHandle h, PortlockException failure) {
+    void undeliverable(Acquisition w, AsyncHandle h, PortlockException failure) {
         if (!h.revoke()) {
             return; // the future was completed elsewhere and its hook released the handle
         }
@@ -277,7 +277,7 @@ final class KeyPoller {
             long meantFor = now - timerAt > 0 ? timerAt : now;
             if (phase == Phase.POLLING && queue.hasLive()) {
                 boolean pollDue = now - nextPollAt >= 0;
-                Waiter first = queue.firstLiveTimed();
+                Acquisition first = queue.firstLiveTimed();
                 boolean deadlineDue = first != null && first.deadline - now <= 0;
                 // Deadlines less than firstDelay after the previous deadline attempt share it.
                 boolean deadlineAttemptDue = deadlineDue && (!deadlineAttempted
@@ -326,7 +326,7 @@ final class KeyPoller {
         if (woken) {
             waker.usefulLocked();
         }
-        Waiter w = takeNextLocked(expiredBefore, now, out);
+        Acquisition w = takeNextLocked(expiredBefore, now, out);
         if (w == null) {
             // Guard against the race with a completion elsewhere during the bind: every waiter's
             // future was completed meanwhile (its hook waits for this lock). Bound for nobody.
@@ -339,7 +339,7 @@ final class KeyPoller {
     private void handOverLocked(PortHandle ports, Outcome out) {
         long now = owner.now();
         // A late timer has not failed waiters past their deadline yet: they must not get it.
-        Waiter w = takeNextLocked(now, now, out);
+        Acquisition w = takeNextLocked(now, now, out);
         if (w == null) {
             moveTo(Phase.IDLE);
             heldSince = null;
@@ -351,7 +351,7 @@ final class KeyPoller {
         scheduleLocked(now, out);
     }
 
-    private void grantLocked(Waiter w, PortHandle ports, Outcome out) {
+    private void grantLocked(Acquisition w, PortHandle ports, Outcome out) {
         AsyncHandle h = new AsyncHandle(this, ports);
         waker.stopLocked(out.io); // we hold the ports: no line to anyone
         w.granted(h);
@@ -367,8 +367,8 @@ final class KeyPoller {
      * queue; those that expired (their timer ran late, or not yet) fail with a timeout: the lock
      * is never handed to a waiter after its deadline.
      */
-    private Waiter takeNextLocked(long expiredBefore, long now, Outcome out) {
-        Waiter w;
+    private Acquisition takeNextLocked(long expiredBefore, long now, Outcome out) {
+        Acquisition w;
         while ((w = queue.pollFirst()) != null) {
             if (w.future.isDone()) {
                 w.done(); // its hook has not run yet; it will find nothing to do
@@ -382,7 +382,7 @@ final class KeyPoller {
     }
 
     private void expireLocked(long now, Outcome out) {
-        Waiter w;
+        Acquisition w;
         while ((w = queue.pollExpired(now)) != null) {
             if (w.future.isDone()) {
                 w.done();
@@ -393,7 +393,7 @@ final class KeyPoller {
     }
 
     private void failAllLocked(PortlockException failure, Outcome out) {
-        for (Waiter w : queue.clear()) {
+        for (Acquisition w : queue.clear()) {
             if (w.future.isDone()) {
                 w.done();
             } else {
@@ -418,7 +418,7 @@ final class KeyPoller {
             }
             return;
         }
-        Waiter first = queue.firstLiveTimed();
+        Acquisition first = queue.firstLiveTimed();
         long at;
         if (phase != Phase.HELD) {
             at = first == null ? nextPollAt : Backoff.nextAttemptAt(nextPollAt, first.deadline);
@@ -565,10 +565,10 @@ final class KeyPoller {
         for (int i = 0; i < out.failed.size(); i++) {
             owner.completer.fail(out.failed.get(i), out.failures.get(i));
         }
-        Waiter w = out.grantee;
+        Acquisition w = out.grantee;
         AsyncHandle h = out.granted;
         while (w != null) {
-            Waiter to = w;
+            Acquisition to = w;
             AsyncHandle handle = h;
             owner.watch.track(to, handle);
             RuntimeException refused = owner.completer.dispatch(() -> {
@@ -610,7 +610,7 @@ final class KeyPoller {
     }
 
     /** A timeout for {@code w}; it names our own handle if one holds the key. */
-    private PortlockTimeoutException timeout(Waiter w, long now) {
+    private PortlockTimeoutException timeout(Acquisition w, long now) {
         return Failures.timeout(target, Duration.ofNanos(now - w.start),
                 phase == Phase.HELD ? heldSince : null);
     }

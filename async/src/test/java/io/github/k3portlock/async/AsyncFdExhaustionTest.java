@@ -45,7 +45,7 @@ class AsyncFdExhaustionTest {
         String cp = ChildJvm.jarredClassPath(tmp);
         List<String> broken = new ArrayList<>();
         for (int run = 0; run < RUNS; run++) {
-            String prefix = TestSupport.key();
+            String prefix = FutureFixtures.key();
             List<String> out = ChildJvm.runWithFdLimit(LIMIT + run, cp, AsyncFdExhaustionChild.class, prefix,
                     Integer.toString(ATTEMPTS));
             List<String> problems = check(out, prefix);
@@ -64,12 +64,12 @@ class AsyncFdExhaustionTest {
      */
     @Test
     void anInitialiserErrorCausedByTheLimitReadsAsOutOfDescriptors() throws Exception {
-        String key = TestSupport.key();
+        String key = FutureFixtures.key();
         PortBinder exhausted = a -> {
             throw new ExceptionInInitializerError(new SocketException("Too many open files"));
         };
         AsyncPortlock lock = AsyncPortlock.builder().build(Tuning.DEFAULT.withBinder(exhausted));
-        long fds = TestSupport.openFds();
+        long fds = FutureFixtures.openFds();
         ExecutionException e = assertThrows(ExecutionException.class,
                 () -> lock.acquire(key, Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS));
         PortlockException p = assertInstanceOf(PortlockException.class, e.getCause());
@@ -78,7 +78,7 @@ class AsyncFdExhaustionTest {
         assertTrue(p.getMessage().contains("this process is out of file descriptors")
                 && p.getMessage().contains("'" + key + "'")
                 && !p.getMessage().contains("unexpected failure"), p.getMessage());
-        assertEquals(fds, TestSupport.openFds());
+        assertEquals(fds, FutureFixtures.openFds());
     }
 
     /**

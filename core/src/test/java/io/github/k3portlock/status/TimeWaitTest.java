@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.Portlock;
-import io.github.k3portlock.TestSupport;
+import io.github.k3portlock.PortFixtures;
 import io.github.k3portlock.internal.PortBinder;
 import io.github.k3portlock.testkit.Await;
 import java.io.IOException;
@@ -88,7 +88,7 @@ class TimeWaitTest {
                 "needs Linux /proc/net/tcp");
         LockPorts target = null;
         for (int attempt = 0; attempt < 10 && target == null; attempt++) {
-            LockPorts candidate = PortScheme.DEFAULT.lockPorts(TestSupport.freshKey());
+            LockPorts candidate = PortScheme.DEFAULT.lockPorts(PortFixtures.freshKey());
             if (leaveTimeWait(candidate.numbers().get(0))
                     && leaveTimeWait(candidate.numbers().get(1))) {
                 target = candidate;

@@ -2,7 +2,7 @@ package io.github.k3portlock.async;
 
 import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.internal.Descriptors;
-import io.github.k3portlock.internal.Wake;
+import io.github.k3portlock.internal.WakeLine;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * which waits in {@code epoll} and runs the reset's attempt. (The JDK's default group would start
  * one internal thread plus one per processor.)
  */
-final class KeyWaker {
+final class KeyWakeLine {
     /**
      * How often a key is polled while its line is up: the line tells of the holder's release, so
      * polling is only the safety net for what the reset cannot tell (a stranger listening on the
@@ -60,7 +60,7 @@ final class KeyWaker {
         private static AsynchronousChannelGroup create() {
             try {
                 return AsynchronousChannelGroup.withFixedThreadPool(1,
-                        Defaults.daemonThreads("k3portlock-async-wake"));
+                        DefaultExecutors.daemonThreads("k3portlock-async-wake"));
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException("cannot start the wake thread", e);
             }
@@ -114,7 +114,7 @@ final class KeyWaker {
     /** Lines opened by this poller, for tests. */
     private long opened;
 
-    KeyWaker(KeyPoller poller, LockPorts target, long sleepNanos) {
+    KeyWakeLine(KeyPoller poller, LockPorts target, long sleepNanos) {
         this.poller = poller;
         this.target = target;
         this.sleepNanos = sleepNanos;
@@ -193,7 +193,7 @@ final class KeyWaker {
             return;
         }
         try {
-            Wake.prepare(ch);
+            WakeLine.prepare(ch);
         } catch (IOException | RuntimeException e) {
             Descriptors.close(ch, target.key(), address.getPort(), e);
             state = State.OFF;
@@ -294,6 +294,6 @@ final class KeyWaker {
 
     @Override
     public String toString() {
-        return "KeyWaker{" + target + ", " + state + "}";
+        return "KeyWakeLine{" + target + ", " + state + "}";
     }
 }
