@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * The waiters of one key: a FIFO queue, the same waiters ordered by deadline, and the instance's
@@ -110,6 +111,50 @@ final class AcquisitionQueue {
         byDeadline.clear();
         pending.addAndGet(-all.size());
         return all;
+    }
+
+    /**
+     * Removes and returns the first waiter whose future is not done and whose deadline is not
+     * before {@code expiredBefore}, or {@code null}. Waiters passed over on the way leave the
+     * queue: those whose future is done move to DONE (their hook has not run yet; it will find
+     * nothing to do), those past the deadline go to {@code expired}, which fails them: the lock
+     * is never handed to a waiter after its deadline.
+     */
+    Acquisition takeNext(long expiredBefore, Consumer<Acquisition> expired) {
+        Acquisition w;
+        while ((w = pollFirst()) != null) {
+            if (w.future.isDone()) {
+                w.done();
+            } else if (w.timed && w.deadline - expiredBefore < 0) {
+                expired.accept(w);
+            } else {
+                return w;
+            }
+        }
+        return null;
+    }
+
+    /** Removes the waiters whose deadline has come: done ones move to DONE, others to expired. */
+    void expire(long now, Consumer<Acquisition> expired) {
+        Acquisition w;
+        while ((w = pollExpired(now)) != null) {
+            if (w.future.isDone()) {
+                w.done();
+            } else {
+                expired.accept(w);
+            }
+        }
+    }
+
+    /** Removes every waiter: done ones move to DONE, the others go to {@code live}. */
+    void drain(Consumer<Acquisition> live) {
+        for (Acquisition w : clear()) {
+            if (w.future.isDone()) {
+                w.done();
+            } else {
+                live.accept(w);
+            }
+        }
     }
 
     /** Number of queued waiters, done or not. */

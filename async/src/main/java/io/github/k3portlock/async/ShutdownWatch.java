@@ -90,7 +90,8 @@ final class ShutdownWatch {
             undelivered.forEach((w, h) -> {
                 if (undelivered.remove(w, h)) {
                     KeyPoller p = h.poller();
-                    p.undeliverable(w, h, Failures.completionShutDown(p.target, watchedCompletion));
+                    p.delivery.undeliverable(w, h,
+                            Failures.completionShutDown(p.target, watchedCompletion));
                 }
             });
         }

@@ -64,7 +64,7 @@ class AsyncPortlockTest {
         await("every socket this instance bound is closed", () -> binder.openNow() == 0);
         awaitFree(key);
         awaitFds(fdsBefore);
-        await("no waiter left queued", () -> locks.pendingCount() == 0);
+        await("no waiter left queued", () -> locks.pending.get() == 0);
     }
 
     private void holdForeign() {
@@ -174,7 +174,7 @@ class AsyncPortlockTest {
         CompletableFuture<LockHandle> f = locks.acquire(key).orTimeout(100, TimeUnit.MILLISECONDS);
         assertInstanceOf(TimeoutException.class, failure(f));
         await("the poller retired", () -> locks.activeKeys() == 0);
-        assertEquals(0, locks.pendingCount());
+        assertEquals(0, locks.pending.get());
     }
 
     @Test
@@ -458,7 +458,7 @@ class AsyncPortlockTest {
             assertFalse(e instanceof PortlockTimeoutException, e.toString());
             assertTrue(e.getMessage().contains("out of file descriptors"), e.getMessage());
         }
-        assertEquals(0, failing.pendingCount());
+        assertEquals(0, failing.pending.get());
     }
 
     @Test

@@ -125,7 +125,7 @@ class CompletionDeliveryTest {
         assertTrue(e2.getMessage().contains(k), e2.getMessage());
         awaitFree(k);
         await("every socket bound is closed", () -> binder.openNow() == 0);
-        await("no poller and no waiter left", () -> locks.activeKeys() == 0 && locks.pendingCount() == 0);
+        await("no poller and no waiter left", () -> locks.activeKeys() == 0 && locks.pending.get() == 0);
         // Nobody holds the key: a later acquisition takes it on the calling thread and needs no
         // task from the shut-down executor (the uncontended fast path), so nothing is lost.
         CompletableFuture<LockHandle> later = locks.acquire(k, Duration.ofMinutes(1));

@@ -195,7 +195,7 @@ class RaceStressTest {
             FutureFixtures.awaitFree(k);
         }
         long fdsAfter = awaitFds(fdsBefore);
-        await("no waiter and no poller left", () -> locks.pendingCount() == 0 && locks.activeKeys() == 0);
+        await("no waiter and no poller left", () -> locks.pending.get() == 0 && locks.activeKeys() == 0);
 
         long total = (long) CLIENTS * PER_CLIENT;
         long outcomes = acquired.sum() + cancelled.sum() + portlockTimeouts.sum() + orTimeouts.sum()

@@ -318,7 +318,7 @@ class RetrySchedulerTest {
         assertEquals(1, binder.attempts.get());
         verifyNoMoreInteractions(scheduler, scheduled);
         assertEquals(0, locks.activeKeys());
-        assertEquals(0, locks.pendingCount());
+        assertEquals(0, locks.pending.get());
     }
 
     @Test
@@ -586,7 +586,7 @@ class RetrySchedulerTest {
                 e.getMessage());
         verifyNoMoreInteractions(scheduler);
         assertEquals(0, locks.activeKeys());
-        assertEquals(0, locks.pendingCount());
+        assertEquals(0, locks.pending.get());
     }
 
     @Test
@@ -689,7 +689,7 @@ class RetrySchedulerTest {
         t.join();
         assertTrue(f.isCancelled());
         assertInstanceOf(CancellationException.class, FutureFixtures.failure(f));
-        assertEquals(0, locks.pendingCount());
+        assertEquals(0, locks.pending.get());
         verify(scheduled).cancel(false);
         verifyNoMoreInteractions(scheduler, scheduled);
     }

@@ -75,7 +75,7 @@ class ScaleTest {
             }));
         }
         long queued = System.nanoTime() - t0;
-        assertEquals(n, locks.pendingCount());
+        assertEquals(n, locks.pending.get());
 
         // Measure the polling cost while the lock is held elsewhere, once backed off (from the
         // fifth attempt on, every delay is at the cap): wait for 100 attempts.
@@ -172,7 +172,7 @@ class ScaleTest {
             awaitFree(k);
         }
         assertEquals(binder.opened.get(), binder.closed.get());
-        await("no poller left", () -> locks.activeKeys() == 0 && locks.pendingCount() == 0);
+        await("no poller left", () -> locks.activeKeys() == 0 && locks.pending.get() == 0);
         long fdsAfter = awaitFds(fdsBefore);
         assertEquals(1, scheduler.getLargestPoolSize(), "a single scheduler thread");
         System.out.printf("[scale] %d waiters on %d distinct keys (%d held elsewhere) queued in"

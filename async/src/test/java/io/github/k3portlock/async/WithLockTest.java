@@ -150,7 +150,7 @@ class WithLockTest {
             });
             await("polling", () -> binder.attempts.get() >= 2);
             assertTrue(r.cancel(false));
-            await("the acquisition stopped", () -> locks.pendingCount() == 0);
+            await("the acquisition stopped", () -> locks.pending.get() == 0);
         } finally {
             foreign.release();
         }

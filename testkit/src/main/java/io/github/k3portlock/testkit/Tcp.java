@@ -57,6 +57,59 @@ public final class Tcp {
         return local;
     }
 
+    /** TCP states as {@code /proc/net/tcp} writes them (hex). */
+    public enum State {
+        /** {@code FIN_WAIT1}: we closed with a FIN, not yet acknowledged. */
+        FIN_WAIT1("04"),
+        /** {@code FIN_WAIT2}: we closed with a FIN; the peer has not closed (up to 60 s). */
+        FIN_WAIT2("05"),
+        /** {@code TIME_WAIT}: closed in order on this side first. */
+        TIME_WAIT("06"),
+        /** {@code CLOSE_WAIT}: the peer closed with a FIN; this side has not closed. */
+        CLOSE_WAIT("08");
+
+        private final String hex;
+
+        State(String hex) {
+            this.hex = hex;
+        }
+    }
+
+    /**
+     * Counts the sockets of this network namespace (every process's, IPv4 and IPv6) in
+     * {@code state} whose local port ({@code local}) or remote port is one of {@code ports}.
+     *
+     * @param state the state
+     * @param local {@code true} to match the local port, {@code false} the remote port
+     * @param ports the ports of interest (a test's own lock ports)
+     * @return the number of such sockets
+     */
+    public static int count(State state, boolean local, Collection<Integer> ports) {
+        int n = 0;
+        for (String file : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            Path path = Path.of(file);
+            if (!Files.exists(path)) {
+                continue;
+            }
+            try {
+                for (String line : Files.readAllLines(path)) {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length < 4 || !f[3].equals(state.hex)) {
+                        continue; // the header, or another state
+                    }
+                    String address = local ? f[1] : f[2];
+                    int port = Integer.parseInt(address.substring(address.indexOf(':') + 1), 16);
+                    if (ports.contains(port)) {
+                        n++;
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + file, e);
+            }
+        }
+        return n;
+    }
+
     private static Set<String> socketInodes() {
         Set<String> inodes = new HashSet<>();
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
