@@ -12,9 +12,8 @@
  * {@link AsyncPortlock.Builder#sleepTime(java.time.Duration) sleepTime} (10 ms), with a random
  * jitter of up to 20%: delays below the cap are shortened by it (never below {@code firstDelay}),
  * delays at the cap are lengthened by it, so that a key is never tried more than once per {@code
- * sleepTime} once backed off (on average once per 1.1 {@code sleepTime}). There is no {@link
- * java.nio.channels.Selector} and no thread per waiter: a waiting acquisition is an entry in a
- * queue and at most one scheduled task per key.
+ * sleepTime} once backed off (on average once per 1.1 {@code sleepTime}). There is no thread per
+ * waiter: a waiting acquisition is an entry in a queue and at most one scheduled task per key.
  *
  * <h2 id="wake-on-release">Wake on release</h2>
  *
@@ -25,10 +24,15 @@
  * at once, instead of at its next poll. While connected, the key is polled only every {@code
  * max(sleepTime, 1 s)}, as a safety net; where no port accepts a connection (free ports, the Python
  * original's bind without listen, a full accept queue) polling goes on as above. The connections
- * are {@link java.nio.channels.AsynchronousSocketChannel}s of one shared group with a single daemon
- * thread ({@code k3portlock-async-wake-1}, started with the first connection of the JVM), on which
- * the attempt after a reset runs. The last waiter of a key leaving (acquired, cancelled, timed out)
- * closes its connection.
+ * are non-blocking {@link java.nio.channels.SocketChannel}s served by a single daemon thread
+ * ({@code k3portlock-async-wake-1}, started with the first connection of the JVM) waiting in one
+ * {@link java.nio.channels.Selector}, on which the attempt after a reset runs. The last waiter of
+ * a key leaving (acquired, cancelled, timed out) closes its connection with a reset
+ * ({@code SO_LINGER=0}), as a blocking waiter does: no {@code CLOSE_WAIT} is left on the holder's
+ * port, and no {@code FIN_WAIT2} or {@code TIME_WAIT} here. Each closed connection still takes a
+ * place in the holder's accept queue until the holder releases (the holder never accepts); once
+ * the queue of one port is full, a connect there times out and the next port of the key is
+ * tried.
  *
  * <h2 id="timeouts">Timeouts</h2>
  *

@@ -55,7 +55,9 @@ class WakeLineResetTest {
                 }
             }
             long lines = KeyWakeLine.OPENED.sum() - linesBefore;
-            assertTrue(lines >= WAITS, "each wait opened a line: " + lines);
+            // Nearly every wait opens its own line (one whose first attempt meets a deadline
+            // already passed on a loaded machine opens none).
+            assertTrue(lines >= WAITS * 9 / 10, lines + " lines for " + WAITS + " waits");
             for (AsyncPortlock locks : instances) {
                 Await.until("the waiters left", () -> locks.activeKeys() == 0);
             }

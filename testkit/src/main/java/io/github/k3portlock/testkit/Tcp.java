@@ -2,6 +2,11 @@ package io.github.k3portlock.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,7 +39,7 @@ public final class Tcp {
         List<Integer> local = new ArrayList<>();
         try {
             List<String> lines = new ArrayList<>(Files.readAllLines(Path.of("/proc/net/tcp")));
-            Path v6 = Path.of("/proc/net/tcp6"); // dual-stack sockets (AsynchronousSocketChannel)
+            Path v6 = Path.of("/proc/net/tcp6"); // dual-stack sockets
             if (Files.exists(v6)) {
                 lines.addAll(Files.readAllLines(v6));
             }
@@ -108,6 +113,46 @@ public final class Tcp {
             }
         }
         return n;
+    }
+
+    /**
+     * Leaves a {@code TIME_WAIT} entry on {@code 127.0.0.1:port}: a client bound to that port
+     * connects to a listener and closes first, so its side waits out {@code TIME_WAIT}.
+     *
+     * @param port the port to leave in {@code TIME_WAIT}
+     * @return {@code false} if the port was taken
+     * @throws IOException if the connection cannot be made
+     */
+    public static boolean leaveTimeWait(int port) throws IOException {
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        try (ServerSocket server = new ServerSocket(0, 1, loopback)) {
+            Socket client = new Socket();
+            try {
+                client.bind(new InetSocketAddress(loopback, port));
+            } catch (BindException e) {
+                client.close();
+                return false;
+            }
+            client.connect(server.getLocalSocketAddress());
+            try (Socket accepted = server.accept()) {
+                client.close(); // the first to close gets TIME_WAIT
+                if (accepted.getInputStream().read() != -1) {
+                    throw new IOException("expected the client's FIN, got data");
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Tells whether {@code /proc/net/tcp} or {@code tcp6} (a JDK socket is dual-stack) lists a
+     * {@code TIME_WAIT} entry with local port {@code port}.
+     *
+     * @param port the local port
+     * @return {@code true} if listed
+     */
+    public static boolean listedInTimeWait(int port) {
+        return count(State.TIME_WAIT, true, List.of(port)) > 0;
     }
 
     private static Set<String> socketInodes() {
