@@ -35,6 +35,7 @@ final class KeyWakeLine {
      * port connected to while the holder sits on the other two).
      */
     static final long CONNECTED_POLL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     /** Where the line is; see {@link #state} for the transitions. */
     enum State {
         /** No line; one may be opened at the next failed attempt (after {@link #retryAt}). */
@@ -49,7 +50,7 @@ final class KeyWakeLine {
         boolean canMoveTo(State next) {
             return switch (this) {
                 case NONE -> next == CONNECTING || next == OFF || next == NONE;
-                case CONNECTING -> true;
+                case CONNECTING -> true; // next port, connected, none answered, no channel
                 case CONNECTED -> next == NONE || next == OFF;
                 case OFF -> next == NONE;
             };
