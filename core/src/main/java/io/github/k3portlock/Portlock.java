@@ -1,11 +1,13 @@
 package io.github.k3portlock;
 
 import io.github.k3portlock.internal.Checks;
+import io.github.k3portlock.internal.LockErrors;
 import io.github.k3portlock.internal.LockEvents;
 import io.github.k3portlock.internal.PortBinder;
 import io.github.k3portlock.internal.PortHandle;
 import io.github.k3portlock.internal.Quorum;
-import io.github.k3portlock.internal.Wake;
+import io.github.k3portlock.internal.WakeLine;
+import io.github.k3portlock.internal.WakePolicy;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.locks.Condition;
@@ -162,7 +164,7 @@ public final class Portlock implements AutoCloseable {
      */
     public void acquire() {
         long start = System.nanoTime();
-        Waking waking = new Waking();
+        AcquirePauses pauses = new AcquirePauses();
         try {
             while (true) {
                 if (tryLock()) {
@@ -171,38 +173,31 @@ public final class Portlock implements AutoCloseable {
                 long waited = System.nanoTime() - start;
                 long remaining = timeoutNanos - waited;
                 if (remaining <= 0) {
-                    throw PortlockTimeoutException.timedOut(target, Duration.ofNanos(waited));
+                    throw LockErrors.timedOut(target, Duration.ofNanos(waited));
                 }
-                waking.pause(Math.min(sleepNanos, remaining));
+                pauses.pause(Math.min(sleepNanos, remaining));
             }
         } finally {
-            waking.close();
+            pauses.close();
         }
     }
 
     /**
-     * The pauses of one {@link #acquire()}: in a read on a {@link Wake} line to the holder when
+     * The pauses of one {@link #acquire()}: in a read on a {@link WakeLine} line to the holder when
      * one can be had, which returns the moment the holder's port closes; otherwise on the
      * condition a release by this instance signals. Either way no longer than the pause.
      */
-    private final class Waking implements AutoCloseable {
-        /**
-         * Wakes in a row whose attempt failed, after which one plain pause comes before the next
-         * line. One: a waiter that lost a wake (to another waiter, or to the releaser taking the
-         * lock again) sits out one sleep time, so that at each release only some of K contending
-         * processes wake and they do not crowd the new holder off the CPU (Harness contended,
-         * K = 8, hold 1 ms: 65-75 % busy against 55-61 % with three).
-         */
-        private static final int MAX_FUTILE_WAKES = 1;
-        private Wake line;
+    private final class AcquirePauses implements AutoCloseable {
+        private final WakePolicy policy = new WakePolicy();
+        private WakeLine line;
         private boolean stranger;
-        private int futileWakes;
 
         void pause(long nanos) {
-            if (line == null && !stranger && futileWakes < MAX_FUTILE_WAKES
-                    && !heldByThisInstance()) {
+            // While this instance holds the lock (another thread does), its release signals the
+            // condition: no line is needed.
+            if (line == null && !stranger && policy.mayConnect() && !hasLocked()) {
                 long t0 = System.nanoTime();
-                line = Wake.connect(target, nanos);
+                line = WakeLine.connect(target, nanos);
                 nanos -= System.nanoTime() - t0;
                 if (nanos <= 0) {
                     return; // the connect used up the pause (a dropped handshake): attempt
@@ -211,22 +206,22 @@ public final class Portlock implements AutoCloseable {
             if (line == null || nanos < 1_000_000) {
                 // No holder to connect to (a free port after a race, the Python original, a
                 // full queue), or less than the socket timeout's millisecond left: as before.
-                futileWakes = 0;
+                policy.reset();
                 Portlock.this.pause(nanos);
                 return;
             }
             switch (line.await(nanos)) {
                 case RESET -> {
                     // A lost wake (or a peer that resets every connection at once, no holder):
-                    // a plain pause follows, see MAX_FUTILE_WAKES.
-                    futileWakes++;
+                    // a plain pause follows, see WakePolicy.MAX_FUTILE_WAKES.
+                    policy.wokeInVain();
                     line = null;
                 }
                 case STRANGER -> {
                     stranger = true; // not a holder: poll for the rest of this wait
                     line = null;
                 }
-                case TIMED_OUT -> futileWakes = 0;
+                case TIMED_OUT -> policy.reset();
             }
         }
 
@@ -238,11 +233,6 @@ public final class Portlock implements AutoCloseable {
         }
     }
 
-    /** This instance holds the lock (another thread does): its release signals the condition. */
-    private boolean heldByThisInstance() {
-        return handle != null;
-    }
-
     /** Waits before the next attempt; woken early when another thread of this instance releases. */
     private void pause(long nanos) {
         mutex.lock();
@@ -252,7 +242,7 @@ public final class Portlock implements AutoCloseable {
             released.awaitNanos(nanos);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw PortlockException.interrupted(target, e);
+            throw LockErrors.interrupted(target, e);
         } finally {
             mutex.unlock();
         }
