@@ -1,6 +1,5 @@
 package io.github.k3portlock.cli;
 
-import io.github.k3portlock.internal.Checks;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -21,8 +20,11 @@ final class Durations {
     private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h|d)");
     private static final Pattern SUM = Pattern.compile("(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d))+");
     private static final Pattern SECONDS = Pattern.compile("\\d+(?:\\.\\d+)?");
-    /** The longest duration accepted: 100 years of 365.25 days. */
-    static final Duration MAX = Checks.FOREVER; // the library's one "forever": a century
+    /**
+     * The longest duration accepted: 100 years of 365.25 days, the century that
+     * {@code Portlock.Builder.timeout} documents as "no timeout".
+     */
+    static final Duration MAX = Duration.ofDays(36_525);
     private static final BigDecimal MAX_NANOS = BigDecimal.valueOf(MAX.toNanos());
 
     private Durations() {

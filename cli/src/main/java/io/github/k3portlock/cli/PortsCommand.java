@@ -1,8 +1,8 @@
 package io.github.k3portlock.cli;
 
 import io.github.k3portlock.LockPorts;
-import io.github.k3portlock.internal.Addresses;
 import java.io.PrintWriter;
+import java.net.Inet6Address;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -47,9 +47,10 @@ final class PortsCommand {
             return Commands.helpOrVersion(SPEC, help, out);
         }
         LockPorts ports = Main.ports(SPEC, scheme, key);
+        String host = ports.address() instanceof Inet6Address ? "[" + ports.addressText() + "]"
+                : ports.addressText();
         for (int port : ports.numbers()) {
-            out.println(address ? Addresses.withPort(ports.address(), Integer.toString(port))
-                    : Integer.toString(port));
+            out.println(address ? host + ":" + port : Integer.toString(port));
         }
         out.flush();
         return 0;
