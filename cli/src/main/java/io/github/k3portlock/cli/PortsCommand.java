@@ -8,8 +8,9 @@ import java.util.List;
 
 /** {@code portlock ports KEY}: the key's ports, one a line. */
 final class PortsCommand {
-    static final Args.Spec SPEC = new Args.Spec("ports", "[-ahV] [--wide-loopback] [--host=IP]"
-            + " [--port-count=N] [--range-size=N] [--range-start=PORT] KEY",
+    static final Args.Spec SPEC = new Args.Spec("ports", "[-ahV] [--wide-loopback]"
+            + " [--allow-non-loopback] [--host=IP] [--port-count=N] [--range-size=N]"
+            + " [--range-start=PORT] KEY",
             List.of("Prints the ports KEY maps to, one a line.",
                 "For firewall rules, and for keeping the ports out of the ephemeral range:",
                 "  sysctl -w net.ipv4.ip_local_reserved_ports=$(portlock ports KEY | paste -sd,)"),

@@ -43,7 +43,7 @@ final class RawArgs {
         return new RawArgs(new ArrayList<>(args), null, StandardCharsets.UTF_8);
     }
 
-    /** This process's arguments, as {@code main} got them, with their bytes where Linux has them. */
+    /** This process's arguments as {@code main} got them, with their bytes where Linux has them. */
     static RawArgs ofProcess(String[] args) {
         byte[] cmdline;
         try {

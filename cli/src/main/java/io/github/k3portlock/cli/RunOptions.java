@@ -34,9 +34,9 @@ final class RunOptions {
                     + " missed. SIGKILL to portlock cannot be caught: COMMAND then runs on"
                     + " unlocked.",
                 "With --zookeeper, the lock is a ZooKeeper lock (the children of ZK-ROOT/KEY,"
-                    + " as Curator's InterProcessMutex lays them out) that serialises COMMAND across"
-                    + " every host using the same ensemble and root; --timeout, --nonblock and -E"
-                    + " keep their meaning. A first connection is awaited for at most "
+                    + " as Curator's InterProcessMutex lays them out) that serialises COMMAND"
+                    + " across every host using the same ensemble and root; --timeout, --nonblock"
+                    + " and -E keep their meaning. A first connection is awaited for at most "
                     + ZK_CONNECTION_SECONDS + " s (" + ZK_NONBLOCK_CONNECTION_SECONDS
                     + " s with --nonblock, or the --timeout if shorter). The lock is lost when the"
                     + " connection to the ensemble is interrupted (SUSPENDED: another host may take"

@@ -80,9 +80,17 @@ final class ZooKeeperLockSource implements LockSource {
      * @throws Args.UsageException for a bad connect string, root path or key
      */
     static ZooKeeperLockSource create(Args.Spec spec, String connect, String root, String key) {
+        String expected = " (expected HOST:PORT[,HOST:PORT...][/CHROOT])";
         if (connect.isBlank()) {
             throw new Args.UsageException(spec, "Invalid value for option '--zookeeper': empty"
-                    + " connect string (expected HOST:PORT[,HOST:PORT...][/CHROOT])");
+                    + " connect string" + expected);
+        }
+        try {
+            new ConnectStringParser(connect); // what the client would fail on only when it starts
+        } catch (IllegalArgumentException e) {
+            String why = e instanceof NumberFormatException ? "a port is not a number" : "";
+            throw new Args.UsageException(spec, "Invalid value for option '--zookeeper': '"
+                    + connect + "': " + (why.isEmpty() ? e.getMessage() : why) + expected);
         }
         try {
             return new ZooKeeperLockSource(connect, root, key);
@@ -108,10 +116,11 @@ final class ZooKeeperLockSource implements LockSource {
     @Override
     public boolean acquire(Duration timeout, Runnable waiting) throws InterruptedException {
         long start = System.nanoTime();
-        client.start();
         Duration connectWait = connectionTimeout(timeout);
-        if (!client.blockUntilConnected((int) Math.max(1, connectWait.toMillis()),
-                TimeUnit.MILLISECONDS)) {
+        client.start(); // counts against the wait: it loads and starts the whole client
+        long connectLeft = connectWait.toNanos() - (System.nanoTime() - start);
+        long connectMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(connectLeft));
+        if (!client.blockUntilConnected((int) connectMillis, TimeUnit.MILLISECONDS)) {
             throw unreachable(connectWait);
         }
         checkChroot();
