@@ -67,7 +67,8 @@ final class Durations {
         BigDecimal total = BigDecimal.ZERO;
         Matcher m = PART.matcher(s);
         while (m.find()) {
-            total = total.add(new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(unitNanos(m.group(2)))));
+            total = total.add(new BigDecimal(m.group(1))
+                    .multiply(BigDecimal.valueOf(unitNanos(m.group(2)))));
         }
         return nanos(total, text);
     }
@@ -95,7 +96,8 @@ final class Durations {
     }
 
     private static IllegalArgumentException tooLong(String text) {
-        return new IllegalArgumentException("duration '" + text + "' is too long (at most 100 years;"
+        return new IllegalArgumentException("duration '" + text + "' is too long (at most 100"
+                + " years;"
                 + " to wait as long as it takes, give no --timeout)");
     }
 

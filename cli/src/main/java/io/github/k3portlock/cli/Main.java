@@ -39,7 +39,8 @@ public final class Main {
     private static volatile RawArgs argv = RawArgs.strings(List.of());
 
     static final Args.Spec SPEC = new Args.Spec(null, "[-hV] COMMAND",
-            List.of("A cross-process lock held by binding 2 of 3 loopback TCP ports: no lock file, no"
+            List.of("A cross-process lock held by binding 2 of 3 loopback TCP ports: no lock file,"
+                    + " no"
                     + " shared filesystem, and the kernel frees it when its holder dies.",
                 "Run 'portlock COMMAND --help' for a command's options."),
             List.of(Args.HELP, Args.VERSION), 0, false,

@@ -40,7 +40,8 @@ class ArgsTest {
         assertTrue(err.startsWith("portlock: option '--verbose' goes after the command, as in"
                 + " 'portlock run --verbose ...'\nUsage: portlock [-hV] COMMAND\n"), err);
         assertEquals(2, run("-n", "run", "k", "true"));
-        assertTrue(err.contains("option '-n' goes after the command, as in 'portlock run -n ...'"), err);
+        assertTrue(err.contains("option '-n' goes after the command, as in 'portlock run -n ...'"),
+                err);
         assertEquals(2, run("--host=::1", "status", "k"));
         assertTrue(err.contains("option '--host' goes after the command, as in"
                 + " 'portlock status --host ...'"), err);

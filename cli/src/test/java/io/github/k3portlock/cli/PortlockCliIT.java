@@ -104,11 +104,13 @@ class PortlockCliIT {
             assertTrue(r.err.contains("pid " + holder.pid()), r.toString());
             // The wait the CLI itself measured (the elapsed time here includes JVM start-up, so a
             // CLI that gave up early could hide in it), rounded down: at least the timeout.
-            Matcher waited = Pattern.compile("; gave up after (\\d+\\.\\d) s$").matcher(r.err.strip());
+            Matcher waited = Pattern.compile("; gave up after (\\d+\\.\\d) s$")
+                    .matcher(r.err.strip());
             assertTrue(waited.find(), r.toString());
             double seconds = Double.parseDouble(waited.group(1));
             assertTrue(seconds >= 1.5, "waited " + seconds + " s: " + r);
-            assertTrue(seconds < 30 && r.elapsed.compareTo(Duration.ofSeconds(30)) < 0, r.toString());
+            assertTrue(seconds < 30 && r.elapsed.compareTo(Duration.ofSeconds(30)) < 0,
+                    r.toString());
         } finally {
             Cli.destroyTree(holder);
         }
@@ -169,7 +171,8 @@ class PortlockCliIT {
             LockPorts ports = PortScheme.DEFAULT.lockPorts(Cli.freshKey());
             InetSocketAddress plainAt = ports.socketAddresses().get(0);
             InetSocketAddress listenAt = ports.socketAddresses().get(2);
-            try (Socket plain = new Socket(); ServerSocketChannel listener = ServerSocketChannel.open()) {
+            try (Socket plain = new Socket();
+                    ServerSocketChannel listener = ServerSocketChannel.open()) {
                 plain.setReuseAddress(false);
                 try {
                     plain.bind(plainAt); // bound, never listening: invisible in /proc/net/tcp
@@ -425,7 +428,8 @@ class PortlockCliIT {
         }
         Cli.Result top = Cli.run("--help");
         assertEquals(0, top.code, top.toString());
-        assertTrue(Pattern.compile("^\\s+run\\s", Pattern.MULTILINE).matcher(top.out).find(), top.out);
+        assertTrue(Pattern.compile("^\\s+run\\s", Pattern.MULTILINE).matcher(top.out).find(),
+                top.out);
     }
 
     @Test

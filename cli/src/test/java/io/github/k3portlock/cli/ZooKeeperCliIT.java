@@ -32,7 +32,8 @@ class ZooKeeperCliIT {
     @BeforeEach
     void startServer() throws Exception {
         server = new TestingServer(true);
-        curator = CuratorFrameworkFactory.newClient(server.getConnectString(), new RetryOneTime(100));
+        curator = CuratorFrameworkFactory.newClient(server.getConnectString(),
+                new RetryOneTime(100));
         curator.start();
         assertTrue(curator.blockUntilConnected(60, TimeUnit.SECONDS));
     }
@@ -74,7 +75,8 @@ class ZooKeeperCliIT {
 
             Cli.Result t = Cli.run("run", "--zookeeper", zk, "-w", "1500ms", key, "--", "true");
             assertEquals(1, t.code, t.toString());
-            Matcher waited = Pattern.compile("; gave up after (\\d+\\.\\d) s$").matcher(t.err.strip());
+            Matcher waited = Pattern.compile("; gave up after (\\d+\\.\\d) s$")
+                    .matcher(t.err.strip());
             assertTrue(waited.find(), t.toString());
             assertTrue(Double.parseDouble(waited.group(1)) >= 1.4, t.toString());
             // The refused and timed-out runs closed their sessions: only the holder's node is left.
