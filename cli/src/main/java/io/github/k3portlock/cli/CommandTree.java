@@ -80,7 +80,8 @@ final class CommandTree {
             // Guard against the pid being reused between /proc's list and the handle: the JDK
             // reads its start time now, so the parent it reports is this process's.
             Optional<ProcessHandle> h = ProcessHandle.of(pid);
-            if (h.isPresent() && h.get().parent().map(ProcessHandle::pid).orElse(-1L) == parent) {
+            long parentNow = h.flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(-1L);
+            if (h.isPresent() && parentNow == parent.longValue()) {
                 remember(h.get());
             }
         });
