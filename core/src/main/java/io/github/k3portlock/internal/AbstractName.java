@@ -1,12 +1,34 @@
 package io.github.k3portlock.internal;
 
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.CodeSource;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.jar.JarFile;
+
 /**
  * The native calls behind the Python original's Linux name (an abstract Unix socket): this Java
  * 17 version cannot make them and only says why. The core jar is a multi-release jar: on Java 22
  * or later its {@code META-INF/versions/22} copy of this class replaces this one and makes them
- * through the Foreign Function &amp; Memory API. Stateless; thread-safe.
+ * through the Foreign Function &amp; Memory API.
+ *
+ * <p>When this version runs on Java 22 or later on Linux, the Java 22 classes are missing (a jar
+ * built where no JDK 22+ was found, a classes directory, or a repackaged jar without
+ * {@code Multi-Release: true}); if native access is enabled, which asks for the name, the reason
+ * is logged once as a WARNING to {@code System.getLogger("io.github.k3portlock")}. Stateless
+ * after initialisation; thread-safe.
  */
 final class AbstractName {
+    /** The Java 22 version of this class, as stored in the multi-release jar. */
+    static final String VERSIONED_ENTRY =
+            "META-INF/versions/22/io/github/k3portlock/internal/AbstractName.class";
+
+    /** Whether the WARNING was logged: once per class loader. */
+    private static final AtomicBoolean WARNED = new AtomicBoolean();
+
     private AbstractName() {
     }
 
@@ -25,9 +47,62 @@ final class AbstractName {
                     + " (the Foreign Function & Memory API); run on Java 22+ with "
                     + NameBinder.flag();
         }
-        return "this is Java " + feature + ", but the Java 22 classes of k3portlock-core were not"
-                + " loaded: put the k3portlock-core jar (a multi-release jar) on the class or"
-                + " module path, not its classes directory";
+        String why = "this is Java " + feature + ", but " + missingClasses(codeSource());
+        if (nativeAccessEnabled() && WARNED.compareAndSet(false, true)) {
+            System.getLogger("io.github.k3portlock").log(System.Logger.Level.WARNING,
+                    "k3portlock cannot hold the Python original's Linux name, so it does not"
+                            + " exclude the original on this host: " + why);
+        }
+        return why;
+    }
+
+    /**
+     * Why the Java 22 classes did not load from {@code from} (this class's jar or directory, or
+     * {@code null} when unknown), with the fix.
+     */
+    static String missingClasses(Path from) {
+        if (from != null && Files.isDirectory(from)) {
+            return "k3portlock-core's Java 22 classes were not loaded: it is on the path as the"
+                    + " classes directory " + from + "; put the k3portlock-core jar (a"
+                    + " multi-release jar) on the class or module path instead";
+        }
+        if (from != null && Files.isRegularFile(from)) {
+            try (JarFile jar = new JarFile(from.toFile())) {
+                if (jar.getEntry(VERSIONED_ENTRY) != null) {
+                    return "the jar " + from + " holds k3portlock-core's Java 22 classes but its"
+                            + " manifest lacks 'Multi-Release: true' (a repackaged or shaded"
+                            + " jar?); add that manifest attribute";
+                }
+            } catch (IOException | RuntimeException e) {
+                // unreadable: say what is most likely
+            }
+        }
+        return "the k3portlock-core jar" + (from == null ? "" : " " + from) + " was built without"
+                + " a JDK 22 or later, so it lacks its Java 22 classes (META-INF/versions/22);"
+                + " rebuild it on a machine with a JDK 22+ installed (the build finds it, or set"
+                + " K3PORTLOCK_JDK22=/path/to/jdk) or use a release build of k3portlock-core";
+    }
+
+    private static Path codeSource() {
+        try {
+            CodeSource cs = AbstractName.class.getProtectionDomain().getCodeSource();
+            URL url = cs == null ? null : cs.getLocation();
+            return url == null || !"file".equals(url.getProtocol()) ? null
+                    : Path.of(url.toURI());
+        } catch (URISyntaxException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** {@code Module.isNativeAccessEnabled()} (Java 22+), through reflection. */
+    private static boolean nativeAccessEnabled() {
+        try {
+            Object on = Module.class.getMethod("isNativeAccessEnabled")
+                    .invoke(AbstractName.class.getModule());
+            return Boolean.TRUE.equals(on);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return false;
+        }
     }
 
     /**
