@@ -217,6 +217,7 @@ final class RunCommand {
             return callZooKeeper();
         }
         LockPorts ports = Main.ports(SPEC, scheme, key);
+        InteropNotice.onRun(Main.scheme(SPEC, scheme), ports, verbose, err);
         Duration timeout = nonblock ? Duration.ZERO
                 : this.timeout != null ? this.timeout
                 : Duration.ofNanos(Long.MAX_VALUE); // "forever": 292 years
