@@ -64,13 +64,13 @@ import java.util.stream.Collectors;
  * ports cannot be bound, and {@link State#FREE} that a {@link Portlock#tryLock()} on the same
  * ports would have succeeded at that moment. When the probe finds a port in use and
  * {@code /proc} lists only such entries on it, they are named: one of them holds the port, or a
- * socket bound without listening that {@code /proc} does not list. Where there is no {@code /proc} (macOS, Windows),
- * every port is probed: its state is known, its owner is not. A port the probe cannot bind for a
- * reason other than contention (address not local, permission denied) is
- * {@link State#UNKNOWN}. Nothing is thrown, with one exception: when this process is
- * out of file descriptors, neither {@code /proc} nor a probe can be read, and an answer made of
- * unknowns would hide why; {@link #inspect(LockPorts)} then throws a {@link PortlockException}
- * saying so.
+ * socket bound without listening that {@code /proc} does not list. Where there is no
+ * {@code /proc} (macOS, Windows), every port is probed: its state is known, its owner is not.
+ * A port the probe cannot bind for a reason other than contention (address not local,
+ * permission denied) is {@link State#UNKNOWN}. Nothing is thrown, with one exception: when this
+ * process is out of file descriptors, neither {@code /proc} nor a probe can be read, and an
+ * answer made of unknowns would hide why; {@link #inspect(LockPorts)} then throws a
+ * {@link PortlockException} saying so.
  *
  * <p><b>A snapshot, and a light touch.</b> The answer describes a moment and may be stale when it
  * is returned; it is for diagnostics, never for deciding whether to take the lock (use
