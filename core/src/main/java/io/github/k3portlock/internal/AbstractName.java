@@ -1,13 +1,6 @@
 package io.github.k3portlock.internal;
 
-import java.io.IOException;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.CodeSource;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.jar.JarFile;
 
 /**
  * The native calls behind the Python original's Linux name (an abstract Unix socket): this Java
@@ -22,10 +15,6 @@ import java.util.jar.JarFile;
  * after initialisation; thread-safe.
  */
 final class AbstractName {
-    /** The Java 22 version of this class, as stored in the multi-release jar. */
-    static final String VERSIONED_ENTRY =
-            "META-INF/versions/22/io/github/k3portlock/internal/AbstractName.class";
-
     /** Whether the WARNING was logged: once per class loader. */
     private static final AtomicBoolean WARNED = new AtomicBoolean();
 
@@ -47,51 +36,14 @@ final class AbstractName {
                     + " (the Foreign Function & Memory API); run on Java 22+ with "
                     + NameBinder.flag();
         }
-        String why = "this is Java " + feature + ", but " + missingClasses(codeSource());
+        String why = "this is Java " + feature + ", but "
+                + MissingJava22.why(MissingJava22.codeSource());
         if (nativeAccessEnabled() && WARNED.compareAndSet(false, true)) {
             System.getLogger("io.github.k3portlock").log(System.Logger.Level.WARNING,
                     "k3portlock cannot hold the Python original's Linux name, so it does not"
                             + " exclude the original on this host: " + why);
         }
         return why;
-    }
-
-    /**
-     * Why the Java 22 classes did not load from {@code from} (this class's jar or directory, or
-     * {@code null} when unknown), with the fix.
-     */
-    static String missingClasses(Path from) {
-        if (from != null && Files.isDirectory(from)) {
-            return "k3portlock-core's Java 22 classes were not loaded: it is on the path as the"
-                    + " classes directory " + from + "; put the k3portlock-core jar (a"
-                    + " multi-release jar) on the class or module path instead";
-        }
-        if (from != null && Files.isRegularFile(from)) {
-            try (JarFile jar = new JarFile(from.toFile())) {
-                if (jar.getEntry(VERSIONED_ENTRY) != null) {
-                    return "the jar " + from + " holds k3portlock-core's Java 22 classes but its"
-                            + " manifest lacks 'Multi-Release: true' (a repackaged or shaded"
-                            + " jar?); add that manifest attribute";
-                }
-            } catch (IOException | RuntimeException e) {
-                // unreadable: say what is most likely
-            }
-        }
-        return "the k3portlock-core jar" + (from == null ? "" : " " + from) + " was built without"
-                + " a JDK 22 or later, so it lacks its Java 22 classes (META-INF/versions/22);"
-                + " rebuild it on a machine with a JDK 22+ installed (the build finds it, or set"
-                + " K3PORTLOCK_JDK22=/path/to/jdk) or use a release build of k3portlock-core";
-    }
-
-    private static Path codeSource() {
-        try {
-            CodeSource cs = AbstractName.class.getProtectionDomain().getCodeSource();
-            URL url = cs == null ? null : cs.getLocation();
-            return url == null || !"file".equals(url.getProtocol()) ? null
-                    : Path.of(url.toURI());
-        } catch (URISyntaxException | RuntimeException e) {
-            return null;
-        }
     }
 
     /** {@code Module.isNativeAccessEnabled()} (Java 22+), through reflection. */

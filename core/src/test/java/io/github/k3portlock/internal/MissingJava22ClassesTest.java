@@ -33,15 +33,15 @@ class MissingJava22ClassesTest {
 
     @Test
     void eachCauseHasItsOwnMessage() throws IOException {
-        String built = AbstractName.missingClasses(jar(false, true));
+        String built = MissingJava22.why(jar(false, true));
         assertTrue(built.contains("was built without a JDK 22 or later"), built);
         assertTrue(built.contains("K3PORTLOCK_JDK22"), built);
         assertFalse(built.contains("class path"), built);
 
-        String shaded = AbstractName.missingClasses(jar(true, false));
+        String shaded = MissingJava22.why(jar(true, false));
         assertTrue(shaded.contains("lacks 'Multi-Release: true'"), shaded);
 
-        String classes = AbstractName.missingClasses(dir);
+        String classes = MissingJava22.why(dir);
         assertTrue(classes.contains("classes directory " + dir), classes);
     }
 
@@ -99,7 +99,7 @@ class MissingJava22ClassesTest {
                 out.closeEntry();
             }
             if (versioned) {
-                out.putNextEntry(new JarEntry(AbstractName.VERSIONED_ENTRY));
+                out.putNextEntry(new JarEntry(MissingJava22.VERSIONED_ENTRY));
                 out.write("not a class".getBytes(StandardCharsets.US_ASCII));
                 out.closeEntry();
             }

@@ -27,10 +27,10 @@ class MultiReleaseJarIT {
         try (JarFile j = new JarFile(jar.toFile())) {
             assertEquals("true", j.getManifest().getMainAttributes().getValue("Multi-Release"));
             if (jdk22) {
-                assertNotNull(j.getEntry(AbstractName.VERSIONED_ENTRY),
-                        jar + " lacks " + AbstractName.VERSIONED_ENTRY + " though a JDK 22+ exists");
+                assertNotNull(j.getEntry(MissingJava22.VERSIONED_ENTRY),
+                        jar + " lacks " + MissingJava22.VERSIONED_ENTRY + " though a JDK 22+ exists");
             } else {
-                assertNull(j.getEntry(AbstractName.VERSIONED_ENTRY), "no JDK 22+ was found");
+                assertNull(j.getEntry(MissingJava22.VERSIONED_ENTRY), "no JDK 22+ was found");
             }
         }
     }
