@@ -5,6 +5,7 @@ import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.Portlock;
 import io.github.k3portlock.PortlockTimeoutException;
 import io.github.k3portlock.status.LockStatus;
+import java.io.PrintWriter;
 import java.time.Duration;
 
 /**
@@ -33,6 +34,11 @@ final class PortLockSource implements LockSource {
     static PortLockSource create(Args.Spec spec, SchemeOptions scheme, String key) {
         LockPorts ports = Main.ports(spec, scheme, key);
         return new PortLockSource(ports, Main.scheme(spec, scheme));
+    }
+
+    /** With {@code --verbose}: says once if this run cannot exclude the Python original. */
+    void noticeInterop(boolean verbose, PrintWriter err) {
+        InteropNotice.onRun(scheme, ports, verbose, err);
     }
 
     @Override

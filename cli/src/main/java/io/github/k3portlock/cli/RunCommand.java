@@ -96,10 +96,15 @@ final class RunCommand {
             return Commands.helpOrVersion(RunOptions.SPEC, options.help, out);
         }
         String key = options.key;
-        LockSource lock = options.zookeeper != null
-                ? ZooKeeperLockSource.create(RunOptions.SPEC, options.zookeeper, options.zkRoot,
-                        key)
-                : PortLockSource.create(RunOptions.SPEC, options.scheme, key);
+        LockSource lock;
+        if (options.zookeeper != null) {
+            lock = ZooKeeperLockSource.create(RunOptions.SPEC, options.zookeeper, options.zkRoot,
+                    key);
+        } else {
+            PortLockSource ports = PortLockSource.create(RunOptions.SPEC, options.scheme, key);
+            ports.noticeInterop(options.verbose, err);
+            lock = ports;
+        }
         source = lock;
         Duration timeout = options.timeout;
         long start = System.nanoTime();

@@ -262,6 +262,7 @@ class LauncherIT {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
         pb.environment().remove("JAVA_HOME");
+        pb.environment().remove("PORTLOCK_JAVA_HOME");
         pb.environment().remove("PORTLOCK_JAVA_OPTS");
         pb.environment().remove("JDK_JAVA_OPTIONS");
         pb.environment().put("PORTLOCK_CACHE_DIR", cache().toString());
