@@ -32,7 +32,10 @@ public final class LockEvents {
         @Label("Key")
         public String key;
 
-        /** {@code acquired}, {@code timeout}, {@code error}, {@code interrupted} or {@code cancelled}. */
+        /**
+         * {@code acquired}, {@code timeout}, {@code error}, {@code interrupted} or
+         * {@code cancelled}.
+         */
         @Label("Outcome")
         public String outcome;
 

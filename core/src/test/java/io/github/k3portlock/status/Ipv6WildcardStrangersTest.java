@@ -5,12 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.k3portlock.LockPorts;
+import io.github.k3portlock.PortFixtures;
 import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.Portlock;
-import io.github.k3portlock.PortFixtures;
 import java.io.BufferedReader;
 import java.io.File;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,7 +50,8 @@ class Ipv6WildcardStrangersTest {
     static void needs() {
         Assumptions.assumeTrue(Files.isReadable(Paths.get("/proc/net/tcp6")),
                 "needs Linux with IPv6 (/proc/net/tcp6)");
-        Assumptions.assumeTrue(python3() != null, "needs python3 on PATH for an IPV6_V6ONLY listener");
+        Assumptions.assumeTrue(python3() != null,
+                "needs python3 on PATH for an IPV6_V6ONLY listener");
     }
 
     private static String python3() {

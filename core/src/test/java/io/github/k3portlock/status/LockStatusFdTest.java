@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.k3portlock.LockPorts;
+import io.github.k3portlock.PortFixtures;
 import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.PortlockException;
-import io.github.k3portlock.PortFixtures;
 import io.github.k3portlock.internal.PortBinder;
 import java.net.SocketException;
 import java.nio.file.Path;
