@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Out of file descriptors for real (issue 13): fresh child JVMs under {@code ulimit -n 120}, with
+ * Out of file descriptors for real: fresh child JVMs under {@code ulimit -n 120}, with
  * nothing warmed up, make 200 attempts on distinct keys with {@link Portlock#tryLock()}. What
  * breaks depends on which close meets the limit first (whether one descriptor or none is left when
  * the first attempt fails), so several JVMs are run, with limits of both parities. In every one,

@@ -23,10 +23,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 14, item 2: strangers listening on {@code [::]} decide the lock's state only as far as a
- * bind on its IPv4 address says: with {@code IPV6_V6ONLY} they do not block it (status free, exit
- * 0), dual-stack they do (held). The JDK has no {@code IPV6_V6ONLY} option, so a python3 stdlib
- * helper listens.
+ * Strangers listening on {@code [::]} decide the lock's state only as far as a bind on its IPv4
+ * address says: with {@code IPV6_V6ONLY} they do not block it (status free, exit 0), dual-stack
+ * they do (held). The JDK has no {@code IPV6_V6ONLY} option, so a python3 stdlib helper listens.
  */
 class Ipv6WildcardStrangersTest {
     private static final String LISTENER = String.join("\n",

@@ -14,7 +14,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link LockStatus} when this process is out of file descriptors (issue 13). */
+/**
+ * {@link LockStatus} when this process is out of file descriptors: it says so rather than
+ * answering with unknowns that hide why.
+ */
 class LockStatusFdTest {
 
     /** A status probe that meets the limit says so, naming key and port; it does not guess. */

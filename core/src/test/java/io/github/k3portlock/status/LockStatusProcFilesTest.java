@@ -204,8 +204,8 @@ class LockStatusProcFilesTest {
                 + line(2, hex(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1), 44657,
                         0x0A, 0, 703));
         process(99, "python3\0-m\0http.server\0", 701, 702);
-        // [::] covers 127.0.0.1 only when dual-stack, which /proc does not show: the probe tells
-        // (issue 14), and here it finds 44655 in use.
+        // [::] covers 127.0.0.1 only when dual-stack, which /proc does not show: the probe tells,
+        // and here it finds 44655 in use.
         // The bound (not listening) socket on 44656 may set SO_REUSEADDR: the probe tells too.
         LockStatus s = LockStatus.inspect(target, proc, inUse(44655, 44656));
         assertEquals(State.HELD, s.portStatuses().get(0).state(), s.toString());

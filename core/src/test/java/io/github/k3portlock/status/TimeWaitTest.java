@@ -27,8 +27,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 14, item 1: a closed connection in TIME_WAIT on a lock port is reported as what it is (no
- * process; the port frees itself), not as "an unknown owner (a socket bound without listening)".
+ * A closed connection in TIME_WAIT on a lock port is reported as what it is (no process; the
+ * port frees itself), not as "an unknown owner (a socket bound without listening)", which would
+ * send a user looking for a process that does not exist.
  */
 class TimeWaitTest {
     @TempDir
