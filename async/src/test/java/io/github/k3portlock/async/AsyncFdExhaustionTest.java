@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Out of file descriptors for real (issue 13), asynchronously: fresh child JVMs under
- * {@code ulimit -n 120}, with nothing warmed up, make 200 single attempts on distinct keys with
+ * Out of file descriptors for real, asynchronously: fresh child JVMs under {@code ulimit -n 120},
+ * with nothing warmed up, make 200 single attempts on distinct keys with
  * {@link AsyncPortlock#acquire(String, java.time.Duration)}. What breaks depends on which close
  * meets the limit first (whether one descriptor or none is left when the first attempt fails), so
  * several JVMs are run, with limits of both parities. In every one, each failed attempt must read
