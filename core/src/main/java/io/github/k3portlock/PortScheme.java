@@ -20,12 +20,13 @@ import java.util.Objects;
  * with the same key therefore exclude each other.
  *
  * <p><b>Wide loopback.</b> With {@link Builder#wideLoopback(boolean) wideLoopback(true)} the
- * address is also taken from the hash, somewhere in {@code 127.0.0.1 - 127.255.255.254} (last
- * octet 1-254). On Linux every such address is local, so distinct keys almost never share ports (the default scheme
- * makes a few percent of a thousand keys held at once collide). Use it when many keys are held at
- * once and every user of a key is this library with the same scheme; keep the default for
- * compatibility with the Python original, and on systems (macOS, Windows) where only
- * {@code 127.0.0.1} is configured: there wide loopback fails at once with "address not local".
+ * address is also taken from the hash, somewhere in {@code 127.0.0.1 - 127.255.255.254} (last octet
+ * 1-254). On Linux every such address is local, so distinct keys almost never share ports (with the
+ * default scheme, keys held at once collide at a rate that grows with their number: BENCHMARKS.md,
+ * section 6). Use it when many keys are held at once and every user of a key is this library with
+ * the same scheme; keep the default for compatibility with the Python original, and on systems
+ * (macOS, Windows) where only {@code 127.0.0.1} is configured: there wide loopback fails at once
+ * with "address not local".
  *
  * <p><b>Loopback only, unless asked.</b> The host must be a loopback address: a lock's ports are
  * then unreachable from the network. A wildcard address ({@code 0.0.0.0}, {@code ::}) is always
@@ -265,9 +266,9 @@ public final class PortScheme {
         public Builder host(InetAddress host) {
             Objects.requireNonNull(host, "host");
             if (host.isAnyLocalAddress()) {
-                throw new IllegalArgumentException("host " + Addresses.host(host) + " is a wildcard address:"
-                        + " it would open the lock's ports on every interface; use a loopback"
-                        + " address such as 127.0.0.1 or ::1");
+                throw new IllegalArgumentException("host " + Addresses.host(host)
+                        + " is a wildcard address: it would open the lock's ports on every"
+                        + " interface; use a loopback address such as 127.0.0.1 or ::1");
             }
             if (host.isMulticastAddress()) {
                 throw new IllegalArgumentException("host " + Addresses.host(host)
@@ -376,9 +377,9 @@ public final class PortScheme {
                         + " do not also set host " + Addresses.host(host));
             }
             if (!host.isLoopbackAddress() && !allowNonLoopback) {
-                throw new IllegalArgumentException("host " + Addresses.host(host) + " is not a loopback"
-                        + " address: the lock's ports would be reachable from the network; call"
-                        + " allowNonLoopback() if that is intended");
+                throw new IllegalArgumentException("host " + Addresses.host(host)
+                        + " is not a loopback address: the lock's ports would be reachable from"
+                        + " the network; call allowNonLoopback() if that is intended");
             }
             if (interop == Interop.REQUIRE_LINUX_NAME) {
                 String why = NameBinder.unavailableReason();

@@ -81,7 +81,8 @@ public final class Portlock implements AutoCloseable {
      * @param key the lock key, not empty
      * @param timeout how long {@link #acquire()} waits; zero means one attempt
      * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate or {@code timeout} negative
+     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate or
+     *     {@code timeout} negative
      */
     public Portlock(String key, Duration timeout) {
         this(key, timeout, DEFAULT_SLEEP_TIME);
@@ -96,8 +97,8 @@ public final class Portlock implements AutoCloseable {
      *     means "forever"
      * @param sleepTime the pause between attempts, positive; it never stretches the timeout
      * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate, {@code timeout} negative, or
-     *     {@code sleepTime} not positive
+     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate,
+     *     {@code timeout} negative, or {@code sleepTime} not positive
      */
     public Portlock(String key, Duration timeout, Duration sleepTime) {
         this(PortScheme.DEFAULT.lockPorts(key), timeout, sleepTime, PortBinder.DEFAULT);

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CrossProcessTest {
 
     static BufferedReader out(Process p) {
-        return new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        return new BufferedReader(
+                new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     }
 
     @Test
@@ -58,8 +59,8 @@ class CrossProcessTest {
             }
             double secs = (System.nanoTime() - t0) / 1e9;
             long total = Long.parseLong(Files.readString(dir.resolve("counter")).trim());
-            System.out.printf("[cross-process] %d processes x %d sections: counter=%d in %.2f s (%.0f sections/s)%n",
-                    procs, sections, total, secs, total / secs);
+            System.out.printf("[cross-process] %d processes x %d sections: counter=%d in %.2f s"
+                    + " (%.0f sections/s)%n", procs, sections, total, secs, total / secs);
             assertEquals((long) procs * sections, total, "lost updates across processes");
             assertFalse(Files.exists(dir.resolve("inside")));
         } finally {
@@ -87,7 +88,8 @@ class CrossProcessTest {
                 java.util.concurrent.locks.LockSupport.parkNanos(200_000);
             }
             long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - t0);
-            System.out.printf("[cross-process] lock free %d us after kill -9 of the holder%n", micros);
+            System.out.printf("[cross-process] lock free %d us after kill -9 of the holder%n",
+                    micros);
             assertTrue(micros < 100_000, "freed after " + micros + " us; must be within 100 ms");
             assertTrue(holder.waitFor(10, TimeUnit.SECONDS));
         } finally {

@@ -31,13 +31,15 @@ class ErrorsTest {
         String key = freshKey();
         IllegalArgumentException t = assertThrows(IllegalArgumentException.class,
                 () -> new Portlock(key, Duration.ofMillis(-1)));
-        assertTrue(t.getMessage().contains("timeout") && t.getMessage().contains(key), t.getMessage());
+        assertTrue(t.getMessage().contains("timeout") && t.getMessage().contains(key),
+                t.getMessage());
         IllegalArgumentException s = assertThrows(IllegalArgumentException.class,
                 () -> new Portlock(key, Duration.ofSeconds(1), Duration.ofMillis(-5)));
         assertTrue(s.getMessage().contains("sleepTime") && s.getMessage().contains(key));
         assertThrows(IllegalArgumentException.class,
                 () -> new Portlock(key, Duration.ofSeconds(1), Duration.ZERO));
-        NullPointerException n = assertThrows(NullPointerException.class, () -> new Portlock(key, null));
+        NullPointerException n =
+                assertThrows(NullPointerException.class, () -> new Portlock(key, null));
         assertEquals("timeout is null for lock '" + key + "'", n.getMessage());
         NullPointerException ns = assertThrows(NullPointerException.class,
                 () -> new Portlock(key, Duration.ZERO, null));
@@ -51,7 +53,10 @@ class ErrorsTest {
     void nonLocalHostFailsFastNotAfterTheTimeout() {
         String key = freshKey();
         PortScheme remote = PortScheme.builder().host("203.0.113.7").allowNonLoopback().build();
-        Portlock lock = Portlock.builder(key).scheme(remote).timeout(Duration.ofSeconds(20)).build();
+        Portlock lock = Portlock.builder(key)
+                .scheme(remote)
+                .timeout(Duration.ofSeconds(20))
+                .build();
         long fds = PortFixtures.openFds();
         long t0 = System.nanoTime();
         PortlockException e = assertThrows(PortlockException.class, lock::acquire);
@@ -60,7 +65,8 @@ class ErrorsTest {
         assertTrue(ms < 5000, "failed after " + ms + " ms; must not wait for the 20 s timeout");
         assertEquals(key, e.key());
         assertEquals(lock.lockPorts().basePort(), e.port().getAsInt());
-        assertTrue(e.getMessage().contains("203.0.113.7:" + lock.lockPorts().basePort()), e.getMessage());
+        assertTrue(e.getMessage().contains("203.0.113.7:" + lock.lockPorts().basePort()),
+                e.getMessage());
         assertTrue(e.getMessage().contains("not local"), e.getMessage());
         assertTrue(e.getCause() instanceof IOException);
         assertFalse(lock.hasLocked());
@@ -125,10 +131,12 @@ class ErrorsTest {
         assertTrue(t.getMessage().length() < 300, t.getMessage().length() + " chars");
         assertTrue(t.getMessage().contains(key.substring(0, 64) + "…(" + key.length() + " chars)'"),
                 t.getMessage());
-        try (Portlock holder = new Portlock(key); Portlock waiter = new Portlock(key, Duration.ZERO)) {
+        try (Portlock holder = new Portlock(key);
+             Portlock waiter = new Portlock(key, Duration.ZERO)) {
             assertTrue(holder.tryLock());
             assertTrue(holder.toString().length() < 300, holder.toString());
-            PortlockTimeoutException e = assertThrows(PortlockTimeoutException.class, waiter::acquire);
+            PortlockTimeoutException e =
+                    assertThrows(PortlockTimeoutException.class, waiter::acquire);
             assertEquals(key, e.key(), "the accessor keeps the whole key");
             assertTrue(e.getMessage().length() < 300, e.getMessage().length() + " chars");
             assertTrue(e.getMessage().startsWith("timed out after "), e.getMessage());

@@ -65,7 +65,8 @@ public final class FdExhaustionChild {
             LockStatus s = LockStatus.inspect(probed);
             System.out.println("PROBE RESULT " + oneLine(s.toString()));
         } catch (Throwable t) {
-            String port = t instanceof PortlockException p ? Integer.toString(p.port().orElse(-1)) : "-";
+            String port = t instanceof PortlockException p
+                    ? Integer.toString(p.port().orElse(-1)) : "-";
             String key = t instanceof PortlockException q ? q.key() : "-";
             System.out.println("PROBE THREW " + t.getClass().getName() + " " + port + " " + key
                     + " | " + oneLine(String.valueOf(t.getMessage())));

@@ -19,13 +19,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Out of file descriptors for real (issue 13): fresh child JVMs under {@code ulimit -n 120}, with
+ * Out of file descriptors for real: fresh child JVMs under {@code ulimit -n 120}, with
  * nothing warmed up, make 200 attempts on distinct keys with {@link Portlock#tryLock()}. What
- * breaks depends on which close meets the limit first (whether one descriptor or none is left
- * when the first attempt fails), so several JVMs are run, with limits of both parities. In every one,
- * each failed attempt must read "this process is out of file descriptors" with its key and port,
- * a status probe at the limit must say so too, every lock taken must be released without an
- * exception (at the limit), a new key must be lockable afterwards, and the socket count must
+ * breaks depends on which close meets the limit first (whether one descriptor or none is left when
+ * the first attempt fails), so several JVMs are run, with limits of both parities. In every one,
+ * each failed attempt must read "this process is out of file descriptors" with its key and port, a
+ * status probe at the limit must say so too, every lock taken must be released without an exception
+ * (at the limit), a new key must be lockable afterwards, and the socket count must
  * return to where it started.
  *
  * <p>The library runs from a jar, as users run it: loading a class from a directory needs a
@@ -44,8 +44,8 @@ class FdExhaustionTest {
         List<String> broken = new ArrayList<>();
         for (int run = 0; run < RUNS; run++) {
             String prefix = freshKey();
-            List<String> out = ChildJvm.runWithFdLimit(LIMIT + run, cp, FdExhaustionChild.class, prefix,
-                    Integer.toString(ATTEMPTS));
+            List<String> out = ChildJvm.runWithFdLimit(LIMIT + run, cp, FdExhaustionChild.class,
+                    prefix, Integer.toString(ATTEMPTS));
             List<String> problems = check(out, prefix, true);
             if (!problems.isEmpty()) {
                 broken.add("run " + run + " (ulimit -n " + (LIMIT + run) + "): " + problems);

@@ -3,8 +3,9 @@ package io.github.k3portlock;
 import io.github.k3portlock.testkit.Fds;
 
 /**
- * A child JVM for the interop mode switch: prints what {@link PortScheme.Interop#REQUIRE_LINUX_NAME}
- * says at construction ({@code REQUIRE ok} or {@code REQUIRE <message>}), then takes KEY with the
+ * A child JVM for the interop mode switch: prints what
+ * {@link PortScheme.Interop#REQUIRE_LINUX_NAME} says at construction ({@code REQUIRE ok} or
+ * {@code REQUIRE <message>}), then takes KEY with the
  * default scheme and prints {@code AUTO name=<present> sockets=<sockets held>}.
  */
 public final class InteropChild {

@@ -1,6 +1,5 @@
 package io.github.k3portlock;
 
-import static io.github.k3portlock.PortFixtures.freshKey;
 import static io.github.k3portlock.PortFixtures.plainBind;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

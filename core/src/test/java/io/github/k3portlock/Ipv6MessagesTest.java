@@ -12,8 +12,8 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 14, item 4: an IPv6 lock address appears in one form everywhere, RFC 5952 and in
- * brackets where a port follows ({@code [::1]:44655-44657}), never {@code 0:0:0:0:0:0:0:1:44655}.
+ * An IPv6 lock address appears in one form everywhere, RFC 5952 and in brackets where a port
+ * follows ({@code [::1]:44655-44657}), never {@code 0:0:0:0:0:0:0:1:44655}.
  */
 class Ipv6MessagesTest {
     private static final PortScheme V6 = PortScheme.builder().host("::1").build();

@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
 /**
- * Issue 14, item 3: a key with an unpaired surrogate has no UTF-8 form; it is rejected at once,
- * naming the index, rather than hashed as {@code '?'} (where every such key would collide).
+ * A key with an unpaired surrogate has no UTF-8 form; it is rejected at once, naming the index,
+ * rather than hashed as {@code '?'} (where every such key would collide).
  */
 class KeySurrogatesTest {
     private static void rejected(String key, int index, char bad, Executable call) {

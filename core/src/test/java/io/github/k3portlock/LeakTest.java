@@ -20,8 +20,8 @@ class LeakTest {
                 assertFalse(loser.tryLock());
             }
             long after = PortFixtures.openFds();
-            System.out.printf("[leak] 10000 contended tryLock misses: fds before=%d after=%d, %.1f us/miss%n",
-                    before, after, (System.nanoTime() - t0) / 1e3 / 10_000);
+            System.out.printf("[leak] 10000 contended tryLock misses: fds before=%d after=%d,"
+                    + " %.1f us/miss%n", before, after, (System.nanoTime() - t0) / 1e3 / 10_000);
             assertEquals(before, after, "contended misses leaked descriptors");
         }
     }
@@ -39,10 +39,11 @@ class LeakTest {
                 assertFalse(loser.tryLock());
             }
             long after = PortFixtures.openFds();
-            System.out.printf("[leak] 10000 misses that bound port 0 first: fds before=%d after=%d%n",
-                    before, after);
+            System.out.printf("[leak] 10000 misses that bound port 0 first:"
+                    + " fds before=%d after=%d%n", before, after);
             assertEquals(before, after);
-            PortFixtures.plainBind(p.socketAddresses().get(0)).close(); // port 0 was closed each time
+            // port 0 was closed each time
+            PortFixtures.plainBind(p.socketAddresses().get(0)).close();
         }
     }
 }

@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.github.k3portlock.internal.LoggedCloses;
 import io.github.k3portlock.internal.NameBinder;
 import io.github.k3portlock.status.NameStatus;
-import io.github.k3portlock.internal.LoggedCloses;
 import io.github.k3portlock.testkit.ChildJvm;
 import io.github.k3portlock.testkit.Fds;
 import io.github.k3portlock.testkit.KeyHolder;
@@ -186,7 +186,9 @@ class LinuxNameTest {
                 || e.getMessage().contains("multi-release"), e.getMessage());
     }
 
-    /** A child JVM without native access: what the Java 17 run and a 22+ JVM without the flag do. */
+    /**
+     * A child JVM without native access: what the Java 17 run and a 22+ JVM without the flag do.
+     */
     @Test
     void withoutNativeAccessRequireFailsAndAutomaticHoldsThePortsAloneSilently()
             throws IOException, InterruptedException {

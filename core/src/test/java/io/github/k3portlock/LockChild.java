@@ -14,7 +14,8 @@ import java.time.Duration;
  * <ul>
  * <li>{@code sections KEY N DIR}: waits for a line on stdin (the start barrier), then N times:
  *     takes the lock, creates {@code DIR/inside} (fails if another holder is inside), increments
- *     the counter in {@code DIR/counter}, deletes {@code inside}, releases. Exit 3 on an overlap.</li>
+ *     the counter in {@code DIR/counter}, deletes {@code inside}, releases. Exit 3 on an
+ *     overlap.</li>
  * </ul>
  */
 public final class LockChild {
@@ -22,7 +23,8 @@ public final class LockChild {
     }
 
     public static void main(String[] args) throws IOException {
-        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        BufferedReader in =
+                new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String key = args[1];
         switch (args[0]) {
             case "sections": {

@@ -94,7 +94,10 @@ public final class PortFixtures {
         return s;
     }
 
-    /** Starts a child JVM running {@code main} with this test's class path ({@link ChildJvm#start}). */
+    /**
+     * Starts a child JVM running {@code main} with this test's class path
+     * ({@link ChildJvm#start}).
+     */
     public static Process startJvm(Class<?> main, String... args) throws IOException {
         return ChildJvm.start(main, args);
     }

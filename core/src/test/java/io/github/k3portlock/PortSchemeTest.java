@@ -60,12 +60,14 @@ class PortSchemeTest {
             assertTrue(p.basePort() >= 40000 && p.basePort() < 60000);
             addresses.add(p.address());
         }
-        assertTrue(addresses.size() > 990, "addresses should almost never repeat: " + addresses.size());
+        assertTrue(addresses.size() > 990,
+                "addresses should almost never repeat: " + addresses.size());
         // Same key, same address: deterministic across calls (and processes).
         assertEquals(wide.lockPorts("mylock"), wide.lockPorts("mylock"));
         // The port part stays the original's.
         assertEquals(44655, wide.lockPorts("mylock").basePort());
-        assertNotEquals(PortScheme.DEFAULT.lockPorts("mylock").address(), wide.lockPorts("mylock").address());
+        assertNotEquals(PortScheme.DEFAULT.lockPorts("mylock").address(),
+                wide.lockPorts("mylock").address());
     }
 
     @Test
@@ -81,7 +83,8 @@ class PortSchemeTest {
                 () -> PortScheme.builder().range(65530, 5).portCount(3).build());
         assertTrue(over.getMessage().contains("65530"), over.getMessage());
         assertThrows(IllegalArgumentException.class, () -> PortScheme.builder().host("localhost"));
-        assertThrows(NullPointerException.class, () -> PortScheme.builder().host((InetAddress) null));
+        assertThrows(NullPointerException.class,
+                () -> PortScheme.builder().host((InetAddress) null));
         assertThrows(IllegalArgumentException.class,
                 () -> PortScheme.builder().host("127.0.0.1").wideLoopback(true).build());
     }
@@ -101,10 +104,11 @@ class PortSchemeTest {
     void wildcardHostsAreRejectedAtOnce(String wildcard) throws Exception {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> PortScheme.builder().host(wildcard));
-        assertTrue(e.getMessage().contains("wildcard") && e.getMessage().contains("every interface"),
-                e.getMessage());
-        assertThrows(IllegalArgumentException.class,
-                () -> PortScheme.builder().allowNonLoopback().host(InetAddress.getByName(wildcard)));
+        assertTrue(e.getMessage().contains("wildcard")
+                && e.getMessage().contains("every interface"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> PortScheme.builder()
+                .allowNonLoopback()
+                .host(InetAddress.getByName(wildcard)));
     }
 
     /** A non-loopback address is reachable from the network: only through the documented opt-in. */
@@ -112,10 +116,11 @@ class PortSchemeTest {
     void aNonLoopbackHostNeedsTheExplicitOptIn() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> PortScheme.builder().host("192.0.2.1").build());
-        assertTrue(e.getMessage().contains("192.0.2.1") && e.getMessage().contains("allowNonLoopback"),
-                e.getMessage());
+        assertTrue(e.getMessage().contains("192.0.2.1")
+                && e.getMessage().contains("allowNonLoopback"), e.getMessage());
         assertThrows(IllegalArgumentException.class,
-                () -> PortScheme.builder().host("224.0.0.1").allowNonLoopback().build(), "multicast");
+                () -> PortScheme.builder().host("224.0.0.1").allowNonLoopback().build(),
+                "multicast");
         PortScheme s = PortScheme.builder().host("192.0.2.1").allowNonLoopback().build();
         assertEquals("192.0.2.1", s.host().getHostAddress());
         assertEquals(PortScheme.DEFAULT, PortScheme.builder().allowNonLoopback().build(),

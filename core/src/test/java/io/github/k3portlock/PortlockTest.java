@@ -1,7 +1,6 @@
 package io.github.k3portlock;
 
 import static io.github.k3portlock.PortFixtures.allPortsFree;
-import static io.github.k3portlock.PortFixtures.freshKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -171,7 +170,8 @@ class PortlockTest {
             assertTrue(holder.tryLock());
             Portlock waiter = new Portlock(key, Duration.ofMillis(300), Duration.ofSeconds(10));
             long t0 = System.nanoTime();
-            PortlockTimeoutException e = assertThrows(PortlockTimeoutException.class, waiter::acquire);
+            PortlockTimeoutException e =
+                    assertThrows(PortlockTimeoutException.class, waiter::acquire);
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             assertTrue(ms >= 290 && ms < 3000, "waited " + ms + " ms for a 300 ms timeout");
             assertEquals(key, e.key());

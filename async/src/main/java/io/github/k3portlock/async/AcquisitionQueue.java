@@ -14,8 +14,9 @@ import java.util.function.Consumer;
  * it is also in the deadline order if it is timed. Every removal goes through {@link #unlink}.
  *
  * <p>Not thread-safe: guarded by the lock of its {@link KeyPoller}. The waiters' states are the
- * caller's, except that {@link #add} moves a waiter to {@link Acquisition.State#WAITING} and the methods
- * that skip waiters whose future is already done move those to {@link Acquisition.State#DONE}.
+ * caller's, except that {@link #add} moves a waiter to {@link Acquisition.State#WAITING} and the
+ * methods that skip waiters whose future is already done move those to
+ * {@link Acquisition.State#DONE}.
  */
 final class AcquisitionQueue {
     private final LinkedHashSet<Acquisition> fifo = new LinkedHashSet<>();

@@ -17,7 +17,8 @@ final class AsyncHandle implements LockHandle {
 
     static {
         try {
-            RELEASED = MethodHandles.lookup().findVarHandle(AsyncHandle.class, "released", int.class);
+            RELEASED = MethodHandles.lookup()
+                    .findVarHandle(AsyncHandle.class, "released", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -72,7 +73,8 @@ final class AsyncHandle implements LockHandle {
      * Invalidates this handle without passing its ports on: the caller takes the ports back.
      * Used when the handle could not be delivered (the completion executor rejected it).
      *
-     * @return {@code true} if this call invalidated the handle; {@code false} if a release came first
+     * @return {@code true} if this call invalidated the handle; {@code false} if a release came
+     *     first
      */
     boolean revoke() {
         return RELEASED.compareAndSet(this, 0, 1);
@@ -88,6 +90,7 @@ final class AsyncHandle implements LockHandle {
 
     @Override
     public String toString() {
-        return "LockHandle{key='" + key() + "', ports=" + ports() + (isValid() ? "" : ", released") + "}";
+        return "LockHandle{key='" + key() + "', ports=" + ports()
+                + (isValid() ? "" : ", released") + "}";
     }
 }

@@ -64,7 +64,8 @@ public interface AsyncLocks {
      * @param timeout how long to wait; zero means "only if free at once"
      * @return a future of the handle, returned at once
      * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate or {@code timeout} negative
+     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate or
+     *     {@code timeout} negative
      */
     CompletableFuture<LockHandle> acquire(String key, Duration timeout);
 
@@ -91,7 +92,8 @@ public interface AsyncLocks {
      * @param action starts the work to do under the lock and returns its stage
      * @return a future of the stage's result
      * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate or {@code timeout} negative
+     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate or
+     *     {@code timeout} negative
      */
     default <T> CompletableFuture<T> withLock(String key, Duration timeout,
             Function<? super LockHandle, ? extends CompletionStage<T>> action) {

@@ -38,7 +38,8 @@ final class DefaultExecutors {
         static final ScheduledThreadPoolExecutor INSTANCE;
 
         static {
-            INSTANCE = new ScheduledThreadPoolExecutor(1, daemonThreads("k3portlock-async-scheduler"));
+            INSTANCE = new ScheduledThreadPoolExecutor(1,
+                    daemonThreads("k3portlock-async-scheduler"));
             // Cancelled attempts leave the queue at once instead of piling up until their time.
             INSTANCE.setRemoveOnCancelPolicy(true);
         }

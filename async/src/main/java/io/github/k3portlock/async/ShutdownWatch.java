@@ -33,7 +33,8 @@ final class ShutdownWatch {
      * Grants handed to {@link #watchedCompletion} and not yet run: whoever removes an entry (the
      * delivery task, or the check after a shutdown) decides what becomes of the handle.
      */
-    private final ConcurrentHashMap<Acquisition, AsyncHandle> undelivered = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Acquisition, AsyncHandle> undelivered =
+            new ConcurrentHashMap<>();
     private final AtomicBoolean armed = new AtomicBoolean();
 
     ShutdownWatch(ScheduledExecutorService userScheduler, ExecutorService watchedCompletion,

@@ -27,7 +27,8 @@ record Tuning(PortBinder binder, LongSupplier clock, DoubleSupplier jitter, Dura
         Consumer<CompletableFuture<?>> beforeAction, boolean wake) {
     /** Production: real sockets, {@code System.nanoTime}, random jitter, a check per second. */
     static final Tuning DEFAULT = new Tuning(PortBinder.DEFAULT, System::nanoTime,
-            () -> ThreadLocalRandom.current().nextDouble(), Duration.ofSeconds(1), result -> { }, true);
+            () -> ThreadLocalRandom.current().nextDouble(), Duration.ofSeconds(1),
+            result -> { }, true);
 
     Tuning {
         Objects.requireNonNull(binder, "binder");

@@ -8,9 +8,9 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * One {@link AsyncLocks#withLock withLock} call, for either backend: the acquisition, the action run under the
- * lock, and the result, wired so that the lock is released however the call ends. This class is
- * thread-safe.
+ * One {@link AsyncLocks#withLock withLock} call, for either backend: the acquisition, the action
+ * run under the lock, and the result, wired so that the lock is released however the call ends.
+ * This class is thread-safe.
  *
  * @param <T> the result type
  */

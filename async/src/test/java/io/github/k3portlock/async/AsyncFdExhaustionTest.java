@@ -11,8 +11,8 @@ import io.github.k3portlock.testkit.ChildJvm;
 import io.github.k3portlock.testkit.FdExhaustionReport;
 import java.net.SocketException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -20,15 +20,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Out of file descriptors for real (issue 13), asynchronously: fresh child JVMs under
- * {@code ulimit -n 120}, with nothing warmed up, make 200 single attempts on distinct keys with
- * {@link AsyncPortlock#acquire(String, java.time.Duration)}. What
- * breaks depends on which close meets the limit first (whether one descriptor or none is left
- * when the first attempt fails), so several JVMs are run, with limits of both parities. In every one,
- * each failed attempt must read "this process is out of file descriptors" with its key and port
- * (never "unexpected failure"), every lock taken must be released without an exception at the
- * limit, a release with a waiter queued must hand the lock over, a new key must be lockable
- * afterwards, and the socket count must
+ * Out of file descriptors for real, asynchronously: fresh child JVMs under {@code ulimit -n 120},
+ * with nothing warmed up, make 200 single attempts on distinct keys with
+ * {@link AsyncPortlock#acquire(String, java.time.Duration)}. What breaks depends on which close
+ * meets the limit first (whether one descriptor or none is left when the first attempt fails), so
+ * several JVMs are run, with limits of both parities. In every one, each failed attempt must read
+ * "this process is out of file descriptors" with its key and port (never "unexpected failure"),
+ * every lock taken must be released without an exception at the limit, a release with a waiter
+ * queued must hand the lock over, a new key must be lockable afterwards, and the socket count must
  * return to where it started.
  *
  * <p>The library runs from a jar, as users run it: loading a class from a directory needs a
@@ -47,8 +46,8 @@ class AsyncFdExhaustionTest {
         List<String> broken = new ArrayList<>();
         for (int run = 0; run < RUNS; run++) {
             String prefix = FutureFixtures.key();
-            List<String> out = ChildJvm.runWithFdLimit(LIMIT + run, cp, AsyncFdExhaustionChild.class, prefix,
-                    Integer.toString(ATTEMPTS));
+            List<String> out = ChildJvm.runWithFdLimit(LIMIT + run, cp,
+                    AsyncFdExhaustionChild.class, prefix, Integer.toString(ATTEMPTS));
             List<String> problems = check(out, prefix);
             if (!problems.isEmpty()) {
                 broken.add("run " + run + " (ulimit -n " + (LIMIT + run) + "): " + problems);

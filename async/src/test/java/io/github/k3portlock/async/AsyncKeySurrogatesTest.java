@@ -7,7 +7,11 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
-/** Issue 14, item 3: the async entry points reject unpaired surrogates at once, as Portlock does. */
+/**
+ * The async entry points reject unpaired surrogates at once, as Portlock does: such a key has no
+ * UTF-8 form, and encoding it would silently map it, and every other such key, onto one key's
+ * ports.
+ */
 class AsyncKeySurrogatesTest {
     @Test
     void unpairedSurrogatesAreRejectedBeforeAnyFuture() {
@@ -22,7 +26,8 @@ class AsyncKeySurrogatesTest {
                 assertThrows(IllegalArgumentException.class,
                         () -> locks.acquire(key, Duration.ofSeconds(1)));
                 assertThrows(IllegalArgumentException.class,
-                        () -> locks.withLock(key, Duration.ofSeconds(1), h -> CompletableFuture.completedFuture("never")));
+                        () -> locks.withLock(key, Duration.ofSeconds(1),
+                                h -> CompletableFuture.completedFuture("never")));
             }
         }
     }

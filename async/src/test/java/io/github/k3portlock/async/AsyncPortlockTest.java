@@ -288,7 +288,8 @@ class AsyncPortlockTest {
         ScheduledThreadPoolExecutor mine = new ScheduledThreadPoolExecutor(1,
                 r -> new Thread(r, "test-scheduler"));
         mine.setRemoveOnCancelPolicy(true);
-        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicBoolean broken =
+                new java.util.concurrent.atomic.AtomicBoolean();
         PortBinder breaksOnDemand = PortBinder.binding((ch, address, backlog) -> {
             if (broken.get()) {
                 throw new IOException("Too many open files");
@@ -299,7 +300,8 @@ class AsyncPortlockTest {
             AsyncPortlock custom = AsyncPortlock.builder().scheduler(mine)
                     .build(Tuning.DEFAULT.withBinder(breaksOnDemand));
             holdForeign();
-            // Callbacks attached while the futures are pending run on whichever thread completes them.
+            // Callbacks attached while the futures are pending run on whichever thread completes
+            // them.
             CompletableFuture<String> timedOut = custom.acquire(key, ms(300))
                     .handle((h, e) -> Thread.currentThread().getName() + " " + e);
             CompletableFuture<String> failed = custom.acquire(key)
@@ -310,8 +312,10 @@ class AsyncPortlockTest {
             });
             String t = get(timedOutFirst);
             String f = get(failed);
-            assertTrue(t.startsWith("k3portlock-async-completion-") && t.contains("PortlockTimeoutException"), t);
-            assertTrue(f.startsWith("k3portlock-async-completion-") && f.contains("Too many open files"), f);
+            assertTrue(t.startsWith("k3portlock-async-completion-")
+                    && t.contains("PortlockTimeoutException"), t);
+            assertTrue(f.startsWith("k3portlock-async-completion-")
+                    && f.contains("Too many open files"), f);
         } finally {
             mine.shutdown();
             assertTrue(mine.awaitTermination(30, TimeUnit.SECONDS));
@@ -345,7 +349,8 @@ class AsyncPortlockTest {
         CompletableFuture<Void> blocked = shared.acquire(key).thenAccept(h -> {
             blockedOn.set(Thread.currentThread().getName());
             try {
-                unblock.await(FutureFixtures.PATIENCE.toSeconds(), TimeUnit.SECONDS); // a user's blocking callback
+                // a user's blocking callback
+                unblock.await(FutureFixtures.PATIENCE.toSeconds(), TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
@@ -413,13 +418,14 @@ class AsyncPortlockTest {
         int n = 400;
         List<CompletableFuture<Void>> all = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            all.add(locks.withLock(key, Duration.ofSeconds(60), h -> CompletableFuture.runAsync(() -> {
-                if (inside.incrementAndGet() != 1) {
-                    overlaps.incrementAndGet();
-                }
-                plain[0]++;
-                inside.decrementAndGet();
-            })));
+            all.add(locks.withLock(key, Duration.ofSeconds(60),
+                    h -> CompletableFuture.runAsync(() -> {
+                        if (inside.incrementAndGet() != 1) {
+                            overlaps.incrementAndGet();
+                        }
+                        plain[0]++;
+                        inside.decrementAndGet();
+                    })));
         }
         get(CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])));
         assertEquals(0, overlaps.get());
@@ -429,7 +435,11 @@ class AsyncPortlockTest {
     @Test
     void anAddressThatIsNotLocalFailsAtOnceNotAsATimeout() {
         AsyncPortlock elsewhere = AsyncPortlock.builder()
-                .scheme(PortScheme.builder().host("192.0.2.1").allowNonLoopback().build()).build(); // TEST-NET-1
+                .scheme(PortScheme.builder()
+                        .host("192.0.2.1") // TEST-NET-1
+                        .allowNonLoopback()
+                        .build())
+                .build();
         long start = System.nanoTime();
         PortlockException e = assertInstanceOf(PortlockException.class,
                 failure(elsewhere.acquire(key, Duration.ofMinutes(5))));
@@ -450,8 +460,10 @@ class AsyncPortlockTest {
             binder.bind(ch, address, backlog);
         });
         AsyncPortlock failing = AsyncPortlock.builder().build(Tuning.DEFAULT.withBinder(flaky));
-        List<CompletableFuture<LockHandle>> fs = List.of(failing.acquire(key, Duration.ofMinutes(5)),
-                failing.acquire(key), failing.acquire(key, Duration.ofMinutes(5)));
+        List<CompletableFuture<LockHandle>> fs = List.of(
+                failing.acquire(key, Duration.ofMinutes(5)),
+                failing.acquire(key),
+                failing.acquire(key, Duration.ofMinutes(5)));
         for (CompletableFuture<LockHandle> f : fs) {
             Throwable e = failure(f);
             assertInstanceOf(PortlockException.class, e);
@@ -490,8 +502,8 @@ class AsyncPortlockTest {
     void shutdownOfAUserSchedulerFailsPendingAcquisitionsAtTheirNextAttempt() {
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
         AsyncPortlock user = AsyncPortlock.builder().scheduler(scheduler)
-                .build(Tuning.DEFAULT.withBinder(binder)
-                        .withShutdownCheck(Duration.ZERO)); // no watchdog: the refusal itself reports
+                // no watchdog: the refusal itself reports
+                .build(Tuning.DEFAULT.withBinder(binder).withShutdownCheck(Duration.ZERO));
         holdForeign();
         CompletableFuture<LockHandle> pending = user.acquire(key);
         await("the waiter is polling", () -> binder.attempts.get() >= 2);
@@ -516,7 +528,8 @@ class AsyncPortlockTest {
         AsyncPortlock.Builder b = AsyncPortlock.builder();
         assertThrows(NullPointerException.class, () -> b.scheduler(null));
         b.scheduler(new ScheduledThreadPoolExecutor(1));
-        assertThrows(IllegalStateException.class, () -> b.scheduler(new ScheduledThreadPoolExecutor(1)));
+        assertThrows(IllegalStateException.class,
+                () -> b.scheduler(new ScheduledThreadPoolExecutor(1)));
         b.completionExecutor(Runnable::run);
         assertThrows(IllegalStateException.class, () -> b.completionExecutor(Runnable::run));
         assertThrows(IllegalArgumentException.class, () -> b.sleepTime(Duration.ZERO));

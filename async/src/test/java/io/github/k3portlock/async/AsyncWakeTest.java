@@ -216,7 +216,8 @@ class AsyncWakeTest {
         long fds = Fds.sockets();
         long linesBefore = KeyWakeLine.OPENED.sum();
         AsyncPortlock locks = AsyncPortlock.builder().build();
-        java.util.Map<String, AtomicInteger> inside = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.Map<String, AtomicInteger> inside =
+                new java.util.concurrent.ConcurrentHashMap<>();
         for (String key : k) {
             inside.put(key, new AtomicInteger());
         }

@@ -18,9 +18,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
@@ -55,7 +55,8 @@ class CompletionDeliveryTest {
             // runs on the completion pool.
             outer.add(locks.acquire(k).thenApply(h -> {
                 try {
-                    allIn.await(FutureFixtures.PATIENCE.toSeconds(), TimeUnit.SECONDS); // all n block at once
+                    // all n block at once
+                    allIn.await(FutureFixtures.PATIENCE.toSeconds(), TimeUnit.SECONDS);
                     CompletableFuture<LockHandle> f = locks.acquire(k2, Duration.ofMillis(200));
                     LockHandle o = f.get(10, TimeUnit.SECONDS); // blocks a completion thread
                     o.release();
@@ -86,7 +87,8 @@ class CompletionDeliveryTest {
      * error, the ports are closed and the key is not left held by nobody.
      */
     @Test
-    void aGrantDroppedByShutdownNowOfTheCompletionExecutorIsTakenBackAndPassedOn() throws Exception {
+    void aGrantDroppedByShutdownNowOfTheCompletionExecutorIsTakenBackAndPassedOn()
+            throws Exception {
         ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>());
         CountDownLatch block = new CountDownLatch(1);
@@ -118,14 +120,16 @@ class CompletionDeliveryTest {
         Throwable e = FutureFixtures.failure(first);
         assertInstanceOf(PortlockException.class, e);
         assertFalse(e instanceof PortlockTimeoutException, e.toString());
-        assertTrue(e.getMessage().contains(k) && e.getMessage().contains("shut down"), e.getMessage());
+        assertTrue(e.getMessage().contains(k) && e.getMessage().contains("shut down"),
+                e.getMessage());
         // The lock went to the queued waiter, whose delivery the shut-down executor refuses.
         Throwable e2 = FutureFixtures.failure(second);
         assertInstanceOf(PortlockException.class, e2);
         assertTrue(e2.getMessage().contains(k), e2.getMessage());
         awaitFree(k);
         await("every socket bound is closed", () -> binder.openNow() == 0);
-        await("no poller and no waiter left", () -> locks.activeKeys() == 0 && locks.pending.get() == 0);
+        await("no poller and no waiter left",
+                () -> locks.activeKeys() == 0 && locks.pending.get() == 0);
         // Nobody holds the key: a later acquisition takes it on the calling thread and needs no
         // task from the shut-down executor (the uncontended fast path), so nothing is lost.
         CompletableFuture<LockHandle> later = locks.acquire(k, Duration.ofMinutes(1));

@@ -1,7 +1,5 @@
 package io.github.k3portlock.async;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.internal.PortBinder;

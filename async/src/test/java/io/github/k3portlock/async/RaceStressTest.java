@@ -104,7 +104,8 @@ class RaceStressTest {
                         case 0: // cancel from another thread after a random few microseconds
                             f = locks.acquire(k);
                             watched = f;
-                            cancellers.schedule(() -> f.cancel(false), r.nextLong(300), TimeUnit.MICROSECONDS);
+                            cancellers.schedule(() -> f.cancel(false), r.nextLong(300),
+                                    TimeUnit.MICROSECONDS);
                             break;
                         case 1: // cancel right here, racing the first attempt's completion
                             f = locks.acquire(k);
@@ -125,7 +126,9 @@ class RaceStressTest {
                         case 4:
                             f = locks.acquire(k);
                             watched = f;
-                            cancellers.schedule(() -> f.completeExceptionally(new IllegalStateException("caller")),
+                            cancellers.schedule(
+                                    () -> f.completeExceptionally(
+                                            new IllegalStateException("caller")),
                                     r.nextLong(500), TimeUnit.MICROSECONDS);
                             break;
                         default: // wait as long as it takes
@@ -195,7 +198,8 @@ class RaceStressTest {
             FutureFixtures.awaitFree(k);
         }
         long fdsAfter = awaitFds(fdsBefore);
-        await("no waiter and no poller left", () -> locks.pending.get() == 0 && locks.activeKeys() == 0);
+        await("no waiter and no poller left",
+                () -> locks.pending.get() == 0 && locks.activeKeys() == 0);
 
         long total = (long) CLIENTS * PER_CLIENT;
         long outcomes = acquired.sum() + cancelled.sum() + portlockTimeouts.sum() + orTimeouts.sum()
@@ -207,12 +211,13 @@ class RaceStressTest {
                         + " sockets opened %d closed %d; socket fds before %d after %d%n",
                 total, KEYS, CLIENTS, elapsed / 1e9, acquired.sum(), cancelled.sum(),
                 portlockTimeouts.sum(), orTimeouts.sum(), failedByCaller.sum(), unexpected.sum(),
-                locks.grantsRefused.sum(), togglerHolds.get(), binder.opened.get(), binder.closed.get(), fdsBefore, fdsAfter);
+                locks.grantsRefused.sum(), togglerHolds.get(), binder.opened.get(),
+                binder.closed.get(), fdsBefore, fdsAfter);
         assertEquals(total, outcomes, "every acquisition settled exactly once");
         assertEquals(0, unexpected.sum(), "unexpected failures: " + surprises);
         assertEquals(0, overlaps.get(), "two holders of one key at once");
-        assertTrue(acquired.sum() > 0 && cancelled.sum() > 0 && orTimeouts.sum() + portlockTimeouts.sum() > 0,
-                "the races actually happened");
+        assertTrue(acquired.sum() > 0 && cancelled.sum() > 0
+                && orTimeouts.sum() + portlockTimeouts.sum() > 0, "the races actually happened");
         assertTrue(togglerHolds.get() > 0, "the foreign holder took the lock now and then");
         assertTrue(locks.grantsRefused.sum() > 0,
                 "some grants raced a completion elsewhere (the race this test is for happened)");

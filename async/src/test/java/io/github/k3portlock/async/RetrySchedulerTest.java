@@ -155,8 +155,9 @@ class RetrySchedulerTest {
             verifyNoMoreInteractions(scheduler);
             clearInvocations(scheduler);
             long d = delay.getValue();
-            // Below sleepTime: [max(firstDelay, 0.8 d), d]. At sleepTime: [sleepTime, 1.2 sleepTime],
-            // so that once backed off a key is never tried more than once per sleepTime.
+            // Below sleepTime: [max(firstDelay, 0.8 d), d]. At sleepTime:
+            // [sleepTime, 1.2 sleepTime], so that once backed off a key is never tried more than
+            // once per sleepTime.
             long floor = cap < 10 ? Math.max(MS, (long) (cap * MS * 0.8)) : cap * MS;
             long ceiling = cap < 10 ? cap * MS : (long) (cap * MS * 1.2);
             assertTrue(d >= floor && d <= ceiling,
@@ -184,10 +185,12 @@ class RetrySchedulerTest {
         assertEquals(1 * MS, locks.backoffNanos(1), "never below firstDelay");
         assertEquals(6_400_001L, locks.backoffNanos(4), 1, "8 ms shortened by a fifth");
         assertEquals(12 * MS, locks.backoffNanos(5), 1, "10 ms lengthened by a fifth");
-        assertEquals(12 * MS, locks.backoffNanos(Integer.MAX_VALUE), 1, "a huge exponent is capped");
+        assertEquals(12 * MS, locks.backoffNanos(Integer.MAX_VALUE), 1,
+                "a huge exponent is capped");
         AsyncPortlock atCap = AsyncPortlock.builder().firstDelay(ms(10)).sleepTime(ms(10))
                 .build(Tuning.DEFAULT.withJitter(() -> 0.5));
-        assertEquals(11 * MS, atCap.backoffNanos(1), "firstDelay = sleepTime: every delay is at the cap");
+        assertEquals(11 * MS, atCap.backoffNanos(1),
+                "firstDelay = sleepTime: every delay is at the cap");
         AsyncPortlock century = AsyncPortlock.builder().firstDelay(Duration.ofDays(36500))
                 .sleepTime(Duration.ofDays(36500))
                         .build(Tuning.DEFAULT.withJitter(() -> 0.999_999));
@@ -496,15 +499,17 @@ class RetrySchedulerTest {
     void anAttemptThatBindsWhileTheFutureIsCompletedElsewhereReleasesAtOnce() throws Exception {
         AtomicReference<CompletableFuture<LockHandle>> victim = new AtomicReference<>();
         java.util.concurrent.CountDownLatch binding = new java.util.concurrent.CountDownLatch(1);
-        CountingBinder slowBinder = new CountingBinder(PortBinder.binding((ch, address, backlog) -> {
-                CompletableFuture<LockHandle> f = victim.get();
-                if (f != null && address.getPort() == ports.basePort()) {
-                    // Hold the attempt in the middle until another thread completes the future.
-                    binding.countDown();
-                    await("the future is cancelled mid-attempt", f::isDone);
-                }
-                ch.bind(address, backlog);
-        }), ports.basePort(), clock::get);
+        PortBinder holdsMidAttempt = PortBinder.binding((ch, address, backlog) -> {
+            CompletableFuture<LockHandle> f = victim.get();
+            if (f != null && address.getPort() == ports.basePort()) {
+                // Hold the attempt in the middle until another thread completes the future.
+                binding.countDown();
+                await("the future is cancelled mid-attempt", f::isDone);
+            }
+            ch.bind(address, backlog);
+        });
+        CountingBinder slowBinder = new CountingBinder(holdsMidAttempt, ports.basePort(),
+                clock::get);
         AsyncPortlock locks = AsyncPortlock.builder().scheduler(scheduler)
                 .completionExecutor(Runnable::run).build(tuning().withBinder(slowBinder));
         CompletableFuture<LockHandle> f = locks.acquire(key);
@@ -622,7 +627,8 @@ class RetrySchedulerTest {
         holder.release();
         advanceTo(1 * MS);
         task.run();
-        PortlockException e = assertInstanceOf(PortlockException.class, FutureFixtures.failure(first));
+        PortlockException e = assertInstanceOf(PortlockException.class,
+                FutureFixtures.failure(first));
         assertInstanceOf(RejectedExecutionException.class, e.getCause());
         LockHandle h = second.getNow(null);
         assertTrue(h != null && h.isValid(), "the lock went to the next waiter");

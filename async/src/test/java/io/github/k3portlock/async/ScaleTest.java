@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Many waiters on one scheduler thread: 10,000 on one key cost at most one attempt per poll
- * interval in total and are served in order; 1,000 on distinct keys all complete. Figures are printed.
+ * interval in total and are served in order; 1,000 on distinct keys all complete. Figures are
+ * printed.
  */
 class ScaleTest {
     private static final Duration SLEEP = ms(10);
@@ -50,7 +51,8 @@ class ScaleTest {
     @Test
     void tenThousandWaitersOnOneKeyShareOnePollerOnOneThread() throws Exception {
         String key = key();
-        CountingBinder binder = new CountingBinder(PortScheme.DEFAULT.lockPorts(key).basePort(), null);
+        CountingBinder binder =
+                new CountingBinder(PortScheme.DEFAULT.lockPorts(key).basePort(), null);
         // Without the wake: this test measures the polling (a connected key polls once a second).
         AsyncPortlock locks = AsyncPortlock.builder().scheduler(scheduler).firstDelay(FIRST)
                 .sleepTime(SLEEP).build(Tuning.DEFAULT.withBinder(binder).withoutWake());
@@ -91,7 +93,8 @@ class ScaleTest {
         // Once backed off, delays lie in [1.0, 1.2] x sleepTime: at most one attempt per sleepTime,
         // plus the one that may fall at each end of the window.
         long bound = window / SLEEP.toNanos() + 2;
-        assertTrue(attempts <= bound, attempts + " attempts in " + window / 1e6 + " ms, bound " + bound);
+        assertTrue(attempts <= bound,
+                attempts + " attempts in " + window / 1e6 + " ms, bound " + bound);
         assertTrue(tasks <= attempts + 2, tasks + " scheduler tasks for " + attempts + " attempts");
         assertEquals(1, scheduler.getLargestPoolSize(), "a single scheduler thread");
         assertFalse(all.get(0).isDone());

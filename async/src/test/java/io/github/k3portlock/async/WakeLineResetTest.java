@@ -71,7 +71,8 @@ class WakeLineResetTest {
             }
 
             // A waiter afterwards: its line is up, and the release wakes it long before a poll.
-            CompletableFuture<Long> acquiredAt = instances.get(0).acquire(key, Duration.ofSeconds(60))
+            CompletableFuture<Long> acquiredAt = instances.get(0)
+                    .acquire(key, Duration.ofSeconds(60))
                     .thenApply(h -> {
                         long at = System.nanoTime();
                         h.release();

@@ -169,7 +169,8 @@ class WithLockTest {
                 ran.set(true);
                 return CompletableFuture.completedFuture("x");
             });
-            PortlockTimeoutException e = assertInstanceOf(PortlockTimeoutException.class, failure(r));
+            PortlockTimeoutException e =
+                    assertInstanceOf(PortlockTimeoutException.class, failure(r));
             assertEquals(key, e.key());
         } finally {
             foreign.release();
@@ -191,11 +192,12 @@ class WithLockTest {
         CompletableFuture<?>[] all = new CompletableFuture<?>[20];
         for (int i = 0; i < all.length; i++) {
             int n = i;
-            all[i] = locks.withLock(key, Duration.ofSeconds(60), h -> CompletableFuture.runAsync(() -> {
-                log.append('(').append(n);
-                Thread.yield();
-                log.append(')');
-            }));
+            all[i] = locks.withLock(key, Duration.ofSeconds(60),
+                    h -> CompletableFuture.runAsync(() -> {
+                        log.append('(').append(n);
+                        Thread.yield();
+                        log.append(')');
+                    }));
         }
         get(CompletableFuture.allOf(all));
         String s = log.toString();

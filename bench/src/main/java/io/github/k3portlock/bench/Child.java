@@ -88,8 +88,8 @@ public final class Child {
                     awaitGo(in);
                     ExecutorService pool = Executors.newFixedThreadPool(2);
                     try {
-                        Future<long[]> a = pool.submit(
-                                () -> Scenarios.handoff(ms.get(0), shared, 0, warmup, rounds, seed));
+                        Future<long[]> a = pool.submit(() -> Scenarios.handoff(ms.get(0), shared, 0,
+                                warmup, rounds, seed));
                         Future<long[]> b = pool.submit(() -> Scenarios.handoff(ms.get(1), shared, 1,
                                 warmup, rounds, seed + 1));
                         long[] x = a.get();

@@ -4,8 +4,8 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.Writer;
 import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,7 +19,9 @@ import java.util.concurrent.TimeUnit;
  * parent's side of its READY / GO / RESULT protocol. Not thread-safe: one harness thread drives it.
  */
 final class ChildDriver implements AutoCloseable {
-    /** Options of every child: small fixed heap, serial GC (no GC threads competing for 2 cores). */
+    /**
+     * Options of every child: small fixed heap, serial GC (no GC threads competing for 2 cores).
+     */
     static final List<String> JVM_OPTIONS =
             List.of("-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-Xshare:auto");
 

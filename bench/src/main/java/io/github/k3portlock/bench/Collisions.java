@@ -33,7 +33,9 @@ public final class Collisions {
         int missed = 0;
         try {
             for (int i = 0; i < n; i++) {
-                Portlock lock = Portlock.builder("collide-" + UUID.randomUUID()).scheme(scheme).build();
+                Portlock lock = Portlock.builder("collide-" + UUID.randomUUID())
+                        .scheme(scheme)
+                        .build();
                 if (lock.tryLock()) {
                     held.add(lock);
                 } else {
@@ -55,14 +57,17 @@ public final class Collisions {
         int[] ns = args.length == 0 ? new int[] {250, 500, 1000, 2000, 3000, 4000, 5000, 6000, 8000}
                 : java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
         PortScheme wide = PortScheme.builder().wideLoopback(true).build();
-        System.out.println("| keys held at once | default 127.0.0.1: missed % per round | wide loopback: missed % per round |");
+        System.out.println("| keys held at once | default 127.0.0.1: missed % per round"
+                + " | wide loopback: missed % per round |");
         System.out.println("|---:|---|---|");
         for (int n : ns) {
             StringBuilder d = new StringBuilder();
             StringBuilder w = new StringBuilder();
             for (int r = 0; r < ROUNDS; r++) {
-                d.append(String.format("%s%.1f", r == 0 ? "" : ", ", 100.0 * missedHoldingAtOnce(n, PortScheme.DEFAULT) / n));
-                w.append(String.format("%s%.2f", r == 0 ? "" : ", ", 100.0 * missedHoldingAtOnce(n, wide) / n));
+                String sep = r == 0 ? "" : ", ";
+                d.append(String.format("%s%.1f", sep,
+                        100.0 * missedHoldingAtOnce(n, PortScheme.DEFAULT) / n));
+                w.append(String.format("%s%.2f", sep, 100.0 * missedHoldingAtOnce(n, wide) / n));
             }
             System.out.println("| " + n + " | " + d + " | " + w + " |");
         }

@@ -19,130 +19,14 @@ import java.util.stream.Stream;
  * stdout and progress on stderr. With no command it runs all three.
  *
  * <pre>
- * java -cp bench/target/benchmarks.jar io.github.k3portlock.bench.Harness [all|handoff|contended|waiting...]
+ * java -cp bench/target/benchmarks.jar io.github.k3portlock.bench.Harness
+ *      [all|handoff|contended|waiting...]
  *      [--quick] [--rounds N] [--warmup-rounds N] [--seconds S] [--k 2,4,8] [--hold-us 0,1000]
  *      [--thread-kinds K,..] [--process-kinds K,..] [--contended-kinds K,..]
  * </pre>
  */
 public final class Harness {
     private Harness() {
-    }
-
-    /** One waiting-cost run: {@code waiters} waiting in {@code mode} over {@code keys} keys. */
-    static final class WaitScenario {
-        final WaitCostBench.Mode mode;
-        final int keys;
-        final int waiters;
-
-        WaitScenario(WaitCostBench.Mode mode, int keys, int waiters) {
-            this.mode = mode;
-            this.keys = keys;
-            this.waiters = waiters;
-        }
-    }
-
-    /** Parsed command line. */
-    static final class Options {
-        final java.util.Set<String> commands = new java.util.LinkedHashSet<>();
-        int rounds = 400;
-        int warmupRounds = 20;
-        double seconds = 3;
-        int[] ks = {2, 4, 8};
-        long[] holdsMicros = {0, 1000};
-        List<Kind> threadKinds =
-                List.of(Kind.ASYNC, Kind.ASYNC_DIRECT, Kind.PORTLOCK_SHARED, Kind.PORTLOCK,
-                        Kind.REENTRANTLOCK);
-        List<Kind> processKinds = List.of(Kind.ASYNC, Kind.PORTLOCK, Kind.PORTLOCK_1MS,
-                Kind.FILELOCK, Kind.FILEPOLL);
-        List<Kind> contendedKinds =
-                List.of(Kind.ASYNC, Kind.PORTLOCK, Kind.PORTLOCK_1MS, Kind.FILELOCK);
-        /** Waiting-cost scenarios: mode, number of keys, number of waiters. */
-        List<WaitScenario> waitScenarios = List.of(
-                new WaitScenario(WaitCostBench.Mode.ASYNC, 1, 1),
-                new WaitScenario(WaitCostBench.Mode.ASYNC, 1, 10_000),
-                new WaitScenario(WaitCostBench.Mode.ASYNC, 1_000, 1_000),
-                new WaitScenario(WaitCostBench.Mode.THREADS, 1, 1_000),
-                new WaitScenario(WaitCostBench.Mode.THREADS, 1_000, 1_000));
-        long settleMillis = 2_000;
-        long windowMillis = 5_000;
-
-        static Options parse(String... args) {
-            Options o = new Options();
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                switch (a) {
-                    case "all":
-                    case "handoff":
-                    case "contended":
-                    case "waiting":
-                        o.commands.add(a);
-                        break;
-                    case "--quick":
-                        o.rounds = 10;
-                        o.warmupRounds = 2;
-                        o.seconds = 0.3;
-                        o.ks = new int[] {2};
-                        o.holdsMicros = new long[] {1000};
-                        o.threadKinds = List.of(Kind.ASYNC);
-                        o.processKinds = List.of(Kind.ASYNC);
-                        o.contendedKinds = List.of(Kind.ASYNC);
-                        o.waitScenarios = List.of(new WaitScenario(WaitCostBench.Mode.ASYNC, 5, 50),
-                                new WaitScenario(WaitCostBench.Mode.THREADS, 5, 20));
-                        o.settleMillis = 100;
-                        o.windowMillis = 300;
-                        break;
-                    case "--window-ms":
-                        o.windowMillis = Long.parseLong(args[++i]);
-                        break;
-                    case "--rounds":
-                        o.rounds = Integer.parseInt(args[++i]);
-                        break;
-                    case "--seconds":
-                        o.seconds = Double.parseDouble(args[++i]);
-                        break;
-                    case "--k":
-                        o.ks = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt)
-                                .toArray();
-                        break;
-                    case "--thread-kinds":
-                        o.threadKinds = kinds(args[++i]);
-                        break;
-                    case "--process-kinds":
-                        o.processKinds = kinds(args[++i]);
-                        break;
-                    case "--contended-kinds":
-                        o.contendedKinds = kinds(args[++i]);
-                        break;
-                    case "--warmup-rounds":
-                        o.warmupRounds = Integer.parseInt(args[++i]);
-                        break;
-                    case "--hold-us":
-                        o.holdsMicros = Arrays.stream(args[++i].split(","))
-                                .mapToLong(Long::parseLong).toArray();
-                        break;
-                    default:
-                        throw new IllegalArgumentException("unknown argument '" + a
-                                + "'; usage: [all|handoff|contended|waiting] [--quick] [--window-ms W] [--rounds N]"
-                                + " [--warmup-rounds N] [--seconds S] [--k 2,4,8]"
-                                + " [--hold-us 0,1000] [--thread-kinds K,..]"
-                                + " [--process-kinds K,..] [--contended-kinds K,..]; kinds: "
-                                + Arrays.stream(Kind.values()).map(Kind::id).toList());
-                }
-            }
-            if (o.commands.isEmpty() || o.commands.contains("all")) {
-                o.commands.addAll(List.of("handoff", "contended", "waiting"));
-            }
-            return o;
-        }
-
-        boolean runs(String command) {
-            return commands.contains(command);
-        }
-
-        private static List<Kind> kinds(String list) {
-            return list.isEmpty() ? List.of()
-                    : Arrays.stream(list.split(",")).map(Kind::of).toList();
-        }
     }
 
     /**
@@ -152,7 +36,7 @@ public final class Harness {
      * @throws Exception if a child fails; the run is then void
      */
     public static void main(String[] args) throws Exception {
-        Options o = Options.parse(args);
+        HarnessOptions o = HarnessOptions.parse(args);
         System.out.println("# k3portlock cross-process harness");
         System.out.println();
         System.out.println("java " + System.getProperty("java.version") + ", "
@@ -181,7 +65,7 @@ public final class Harness {
      * @return a Markdown table
      * @throws Exception if a child fails
      */
-    static String handoff(Options o) throws Exception {
+    static String handoff(HarnessOptions o) throws Exception {
         StringBuilder t = new StringBuilder();
         t.append("## Handoff latency: release -> the waiter's acquire returns\n\n");
         t.append(String.format("%d rounds after %d warm-up rounds; the holder releases 1-11 ms "
@@ -235,7 +119,7 @@ public final class Harness {
      * @return a Markdown table
      * @throws Exception if a child fails or mutual exclusion is violated
      */
-    static String contended(Options o) throws Exception {
+    static String contended(HarnessOptions o) throws Exception {
         StringBuilder t = new StringBuilder();
         t.append("## Contended throughput and fairness: K processes, one key\n\n");
         t.append(String.format("Each process loops lock / hold (busy) / unlock for %.1f s from a "
@@ -305,7 +189,7 @@ public final class Harness {
      * @return a Markdown table
      * @throws Exception if a child fails or leaks a descriptor
      */
-    static String waiting(Options o) throws Exception {
+    static String waiting(HarnessOptions o) throws Exception {
         StringBuilder t = new StringBuilder();
         t.append("## Waiting cost: waiters on keys another process holds\n\n");
         t.append(String.format(Locale.ROOT, "The waiters start, settle for %.1f s, and the "
@@ -318,7 +202,7 @@ public final class Harness {
         Path dir = Files.createTempDirectory("k3portlock-bench");
         try {
             int run = 0;
-            for (WaitScenario w : o.waitScenarios) {
+            for (HarnessOptions.WaitScenario w : o.waitScenarios) {
                 progress(String.format("waiting, %d %s waiters on %d keys", w.waiters,
                         w.mode.id(), w.keys));
                 Path keysFile = dir.resolve("keys-" + run++);
@@ -390,14 +274,16 @@ public final class Harness {
                 dir.resolve("shared-" + run).toString());
     }
 
-    private static Duration resultDeadline(Options o) {
+    private static Duration resultDeadline(HarnessOptions o) {
         return Duration.ofSeconds(120).plusMillis(60L * (o.rounds + o.warmupRounds));
     }
 
     private static void row(StringBuilder t, String between, Kind kind, long[] samples) {
         t.append(String.format("| %s | %s | %s | %s | %s | %s | %d |%n", between, kind.label(),
-                Stats.time(Stats.quantile(samples, 0.50)), Stats.time(Stats.quantile(samples, 0.90)),
-                Stats.time(Stats.quantile(samples, 0.99)), Stats.time(Stats.quantile(samples, 1.0)),
+                Stats.time(Stats.quantile(samples, 0.50)),
+                Stats.time(Stats.quantile(samples, 0.90)),
+                Stats.time(Stats.quantile(samples, 0.99)),
+                Stats.time(Stats.quantile(samples, 1.0)),
                 samples.length));
     }
 

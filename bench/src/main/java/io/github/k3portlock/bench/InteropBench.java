@@ -21,8 +21,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Issue 12: the cost of also holding the Python original's Linux name. One uncontended quorum
- * attempt plus release, in the same run:
+ * The cost of also holding the Python original's Linux name, which Java 22+ with native access
+ * takes beside the ports so that Java and Python exclude each other on Linux. One uncontended
+ * quorum attempt plus release, in the same run:
  * <ul>
  *   <li>{@code tcpOnly}: the ports alone ({@code Interop.TCP_ONLY});
  *   <li>{@code both}: the Linux name, then the ports ({@code Interop.REQUIRE_LINUX_NAME}).

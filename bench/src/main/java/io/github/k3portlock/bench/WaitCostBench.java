@@ -2,8 +2,8 @@ package io.github.k3portlock.bench;
 
 import io.github.k3portlock.LockHandle;
 import io.github.k3portlock.Portlock;
-import io.github.k3portlock.async.AsyncPortlock;
 import io.github.k3portlock.PortlockException;
+import io.github.k3portlock.async.AsyncPortlock;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;

@@ -32,8 +32,8 @@ import org.apache.curator.test.TestingServer;
  */
 public final class ZooKeeperBench {
     /** One figure per backend. */
-    public record Figures(long uncontendedP50, long handoffP50, long handoffP99, int threadsOneWaiter,
-            int threadsManyWaiters, long drainNanos) {
+    public record Figures(long uncontendedP50, long handoffP50, long handoffP99,
+            int threadsOneWaiter, int threadsManyWaiters, long drainNanos) {
     }
 
     /** One lock under measure, used by one thread at a time: acquire blocks until held. */
@@ -328,7 +328,8 @@ public final class ZooKeeperBench {
             String where = connect != null ? connect : server.getConnectString();
             Figures[] f = run(where, rounds, waiters);
             System.out.printf(Locale.ROOT, "ZooKeeper at %s (%s), %d rounds, %d waiters; java %s,"
-                    + " %d cores%n%n", where, connect == null ? "in-process TestingServer" : "given",
+                    + " %d cores%n%n", where,
+                    connect == null ? "in-process TestingServer" : "given",
                     rounds, waiters, System.getProperty("java.version"),
                     Runtime.getRuntime().availableProcessors());
             System.out.println("| | ZooKeeperLocks | InterProcessMutex | ratio |");

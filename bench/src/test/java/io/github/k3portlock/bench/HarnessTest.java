@@ -17,7 +17,7 @@ class HarnessTest {
 
     @Test
     void quickHandoffMeasuresEveryRoundInThreadsAndProcesses() throws Exception {
-        Harness.Options o = Harness.Options.parse("--quick");
+        HarnessOptions o = HarnessOptions.parse("--quick");
         String table = Harness.handoff(o);
         Matcher m = Pattern.compile("\\| (threads of one JVM|processes) \\| [^|]+ \\| ([0-9.]+) "
                 + "(µs|ms) \\|.* \\| (\\d+) \\|").matcher(table);
@@ -32,11 +32,11 @@ class HarnessTest {
 
     @Test
     void quickContentionCountsSectionsOfEveryProcessAndKeepsThemExclusive() throws Exception {
-        Harness.Options o = Harness.Options.parse("--quick");
+        HarnessOptions o = HarnessOptions.parse("--quick");
         // contended() throws if any two sections overlapped
         String table = Harness.contended(o);
-        Matcher m = Pattern.compile("\\| [^|]+ \\| (\\d+) \\| [^|]+ \\| ([0-9,]+) \\| ([0-9.]+) \\|")
-                .matcher(table);
+        Matcher m = Pattern.compile(
+                "\\| [^|]+ \\| (\\d+) \\| [^|]+ \\| ([0-9,]+) \\| ([0-9.]+) \\|").matcher(table);
         int rows = 0;
         while (m.find()) {
             rows++;
@@ -51,14 +51,14 @@ class HarnessTest {
 
     @Test
     void quickWaitingCountsEveryWaiterAndGetsEverySocketBack() throws Exception {
-        Harness.Options o = Harness.Options.parse("--quick");
+        HarnessOptions o = HarnessOptions.parse("--quick");
         // waiting() throws if a socket descriptor stays open after the waiters are cancelled
         String table = Harness.waiting(o);
         Matcher m = Pattern.compile("\\| ([0-9,]+) \\| ([0-9,]+) \\(\\d+ held\\) \\| [^|]+ \\| "
                 + "([0-9,]+) \\|").matcher(table);
         int rows = 0;
         while (m.find()) {
-            Harness.WaitScenario w = o.waitScenarios.get(rows++);
+            HarnessOptions.WaitScenario w = o.waitScenarios.get(rows++);
             assertEquals(w.waiters, Integer.parseInt(m.group(1).replace(",", "")), table);
             assertEquals(w.waiters, Integer.parseInt(m.group(3).replace(",", "")),
                     "every waiter must still wait on a held key: " + table);

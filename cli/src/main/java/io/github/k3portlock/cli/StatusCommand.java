@@ -71,17 +71,19 @@ final class StatusCommand {
                 byName ? "; its Linux name is held (the Python original's lock)" : "");
         for (PortStatus p : s.portStatuses()) {
             out.println(String.format(Locale.ROOT, "  %5d  %-7s  %-9s  %s", p.port(),
-                    p.state().name().toLowerCase(Locale.ROOT), p.socketState().orElse(""), owner(p)).stripTrailing());
+                    p.state().name().toLowerCase(Locale.ROOT), p.socketState().orElse(""),
+                    owner(p)).stripTrailing());
         }
         for (PortHolder h : Report.byPortsHeld(s)) {
-            out.printf(Locale.ROOT, "  pid %d: %s%n", h.pid(), h.commandLine().orElse("(command line not readable)"));
+            out.printf(Locale.ROOT, "  pid %d: %s%n", h.pid(),
+                    h.commandLine().orElse("(command line not readable)"));
         }
         if (s.portStatuses().stream().anyMatch(p -> p.holders().isEmpty()
                 && "bound".equals(p.socketState().orElse("")))) {
             // Not "as the Python k3portlock does": on Linux, where this line is printed, the
             // Python library binds an abstract Unix socket; it binds TCP ports only off Linux.
-            out.println("  (bound: a plain bind without listen; Linux does not list such a socket in"
-                    + " /proc, so its owner is unknown)");
+            out.println("  (bound: a plain bind without listen; Linux does not list such a"
+                    + " socket in /proc, so its owner is unknown)");
         }
         if (s.portStatuses().stream().anyMatch(PortStatus::isTimeWait)) {
             out.println("  (time-wait: a closed connection, e.g. an outgoing one that took the port"
@@ -143,7 +145,9 @@ final class StatusCommand {
             return "";
         }
         if (!p.holders().isEmpty()) {
-            return p.holders().stream().map(h -> "pid " + h.pid()).collect(Collectors.joining(", "));
+            return p.holders().stream()
+                    .map(h -> "pid " + h.pid())
+                    .collect(Collectors.joining(", "));
         }
         if (p.isTimeWait()) {
             return "no process (closed connection)";

@@ -17,7 +17,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-/** Issue 14 through the real CLI: TIME_WAIT wording, keys that are not UTF-8, IPv6 texts. */
+/**
+ * The status edge cases through the real CLI: TIME_WAIT wording, keys that are not UTF-8, IPv6
+ * texts.
+ */
 class EdgeCasesIT {
     @Test
     void timeWaitIsNamedByStatusAndRun() throws Exception {

@@ -24,11 +24,11 @@ import java.util.Objects;
  * available, and learns the "address already in use" message ({@link Quorum.InUse}), which
  * otherwise is learned (with two more sockets) on the first failed bind, possibly at the limit.
  *
- * <p><b>Cost.</b> Once per JVM, about 0.2 ms of new work: the first close (FileDispatcherImpl's
- * initialiser, 0.21 ms median, which the first release used to pay) and the message learning
- * (0.13 ms, which the first contention used to pay). The warm-up's wall time is larger (tens of
- * milliseconds in a fresh JVM) because it is also the first NIO socket of the process, whose
- * class loading the first lock attempt would otherwise pay.
+ * <p><b>Cost.</b> Once per JVM, little new work: the first close (FileDispatcherImpl's
+ * initialiser, which the first release used to pay) and the message learning (which the first
+ * contention used to pay) move here. The warm-up's wall time is larger because it is also the
+ * first NIO socket of the process, whose class loading the first lock attempt would otherwise
+ * pay. Figures: BENCHMARKS.md, section 11.
  */
 public final class Descriptors {
     /** How long the one-time warm-up took, in nanoseconds (start-up cost, for diagnostics). */

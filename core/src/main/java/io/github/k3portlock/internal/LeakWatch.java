@@ -8,7 +8,8 @@ import java.util.function.BiConsumer;
  * Detects a lock handle that became unreachable without being released, and says so: a warning
  * through {@link System.Logger} (logger {@value #LOGGER_NAME}) naming the key and its ports, and,
  * with the debug switch {@code -D}{@value #DEBUG_PROPERTY}{@code =true}, the stack that acquired
- * the handle (capturing it costs a few microseconds per acquisition, so it is off by default).
+ * the handle (capturing it costs a stack walk per acquisition, see BENCHMARKS.md, section 11, so
+ * it is off by default).
  *
  * <pre>{@code
  * LeakWatch leak = LeakWatch.watch(this, key, ports.toString()); // in the handle's constructor

@@ -12,10 +12,9 @@ import jdk.jfr.Timespan;
 /**
  * JDK Flight Recorder events of the lock (no dependency: {@code jdk.jfr} is part of the JDK).
  * Until the flight recorder runs in this JVM the event classes are not even loaded (loading
- * {@code jdk.jfr.Event} and its handlers costs ~150 ms, which a CLI start must not pay); once it
- * runs, disabled events cost nothing measurable. Record them with
- * {@code java -XX:StartFlightRecording:filename=rec.jfr ...} and read them with
- * {@code jfr print --events io.github.k3portlock.Wait,io.github.k3portlock.Hold rec.jfr}.
+ * {@code jdk.jfr.Event} and its handlers is slow, see BENCHMARKS.md, section 11, and a CLI start
+ * must not pay it); once it runs, disabled events cost nothing measurable. How to record and read
+ * them: README.md, "Observing it".
  */
 public final class LockEvents {
     private LockEvents() {
@@ -32,7 +31,10 @@ public final class LockEvents {
         @Label("Key")
         public String key;
 
-        /** {@code acquired}, {@code timeout}, {@code error}, {@code interrupted} or {@code cancelled}. */
+        /**
+         * {@code acquired}, {@code timeout}, {@code error}, {@code interrupted} or
+         * {@code cancelled}.
+         */
         @Label("Outcome")
         public String outcome;
 

@@ -17,7 +17,8 @@ public final class PortHandle implements LockHandle {
 
     static {
         try {
-            RELEASED = MethodHandles.lookup().findVarHandle(PortHandle.class, "released", int.class);
+            RELEASED = MethodHandles.lookup()
+                    .findVarHandle(PortHandle.class, "released", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -86,9 +87,10 @@ public final class PortHandle implements LockHandle {
 
     /**
      * Closes the original's Linux name if held, then the held sockets, once. Never throws (but a
-     * {@link VirtualMachineError}): a close that fails, out of descriptors or otherwise, is logged on the {@code io.github.k3portlock}
-     * logger and the remaining sockets are still closed; close(2) of a listening socket frees the
-     * port even when it reports an error, and there is nothing a caller could do with it.
+     * {@link VirtualMachineError}): a close that fails, out of descriptors or otherwise, is logged
+     * on the {@code io.github.k3portlock} logger and the remaining sockets are still closed;
+     * close(2) of a listening socket frees the port even when it reports an error, and there is
+     * nothing a caller could do with it.
      */
     @Override
     public void release() {

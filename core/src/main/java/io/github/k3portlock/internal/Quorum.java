@@ -45,8 +45,8 @@ public final class Quorum {
      *
      * <p>Every binder runs through this one loop. A channel whose bind met "address already in
      * use" is still open, so the next port reuses it instead of closing it and opening another.
-     * A miss (two ports in use) then opens one socket instead of two, about a quarter cheaper
-     * (8.9 to 6.8 µs, MissBench in the bench module). The hot path allocates nothing but the
+     * A miss (two ports in use) then opens one socket instead of two (the saving is measured in
+     * BENCHMARKS.md, section 1, with MissBench). The hot path allocates nothing but the
      * handle and its socket array (PortHandle computes its port list on demand from the mask).
      *
      * <p>When {@code target} has a {@linkplain LockPorts#linuxName() Linux name}, it is taken
@@ -235,8 +235,8 @@ public final class Quorum {
 
     /**
      * Attempts at DEBUG on the {@code io.github.k3portlock} logger. Set up by the first miss or
-     * failure only: {@code System.getLogger} costs tens of milliseconds on first use, which an
-     * uncontended process (the CLI's {@code run}) should not pay.
+     * failure only: {@code System.getLogger} is slow on first use (BENCHMARKS.md, section 11),
+     * which an uncontended process (the CLI's {@code run}) should not pay.
      */
     private static final class Debug {
         static final System.Logger LOG = System.getLogger(LeakWatch.LOGGER_NAME);

@@ -25,12 +25,9 @@ import java.util.concurrent.TimeUnit;
  * accept queue that drops the handshake) leaves the waiter polling every {@code sleepTime}, as
  * before: a connect never waits longer than the pause it replaces.
  *
- * <p><b>Not a false holder.</b> The client socket's local port comes from the ephemeral range,
- * which overlaps the lock ports. {@code SO_REUSEADDR} is set before connecting, so a lock
- * (a {@code SO_REUSEADDR} listener, the JDK's default) can still bind that port while we wait
- * (measured on Linux; without it that bind fails with "in use"). {@code SO_LINGER=0} makes our
- * own close a reset, which leaves no {@code TIME_WAIT} state on the port either
- * ({@link WakePolicy#prepare}).
+ * <p><b>Not a false holder.</b> The line's local port may be one of a lock's ports:
+ * {@link WakePolicy#prepare} keeps it from blocking that lock and from leaving a {@code TIME_WAIT}
+ * behind ({@link io.github.k3portlock.status.LockStatus} explains both).
  */
 public final class WakeLine implements AutoCloseable {
     /** How a {@link #await wait} ended. */

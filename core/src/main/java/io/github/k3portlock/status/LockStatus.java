@@ -53,34 +53,44 @@ import java.util.stream.Collectors;
  * binds an abstract Unix socket instead, which {@link NameStatus} looks for), whose owner
  * therefore stays unknown. Only a listening socket holds a port for certain. Three kinds of entry
  * may or may not keep the lock from binding, and are named only when a probe finds the port in
- * use: the local end of a connection (it blocks unless both it and the lock's socket set
- * {@code SO_REUSEADDR}, which {@code /proc} does not show; a waiter's connection to another
- * lock's port sets it, so a waiter whose local port happens to be one of this lock's ports is
- * no holder), a closed connection in TIME_WAIT (the same rule; reported as
- * {@link PortStatus#isTimeWait()}: no process, and the port frees itself within the kernel's
- * TIME_WAIT period, about 60 s on Linux), and, on an IPv4 lock address, a socket on the IPv6
- * wildcard {@code ::} (it blocks when dual-stack, not with {@code IPV6_V6ONLY}, which
- * {@code /proc} does not show). So {@link State#HELD} for the lock means that a quorum of its
- * ports cannot be bound, and {@link State#FREE} that a {@link Portlock#tryLock()} on the same
- * ports would have succeeded at that moment. When the probe finds a port in use and
- * {@code /proc} lists only such entries on it, they are named: one of them holds the port, or a
- * socket bound without listening that {@code /proc} does not list. Where there is no
- * {@code /proc} (macOS, Windows), every port is probed: its state is known, its owner is not.
- * A port the probe cannot bind for a reason other than contention (address not local,
- * permission denied) is {@link State#UNKNOWN}. Nothing is thrown, with one exception: when this
- * process is out of file descriptors, neither {@code /proc} nor a probe can be read, and an
- * answer made of unknowns would hide why; {@link #inspect(LockPorts)} then throws a
- * {@link PortlockException} saying so.
+ * use:
+ * <ul>
+ * <li>the local end of a connection. The lock ports overlap the ephemeral range (Linux's default
+ *     is 32768-60999), so an outgoing connection may be given one of a key's ports as its local
+ *     port. It blocks the lock's bind unless both it and the lock's socket set
+ *     {@code SO_REUSEADDR}, which {@code /proc} does not show. A waiter's connection to another
+ *     lock's port sets it, so a waiter whose local port happens to be one of this lock's ports is
+ *     no holder.</li>
+ * <li>a closed connection in TIME_WAIT: an outgoing connection that closed first leaves its
+ *     local port in this state for the kernel's TIME_WAIT period, about 60 s on Linux. The same
+ *     rule applies. It is reported as {@link PortStatus#isTimeWait()}: no process holds it, it
+ *     has no holders and no uid, and the port frees itself. A waiter's connection closes with a
+ *     reset ({@code SO_LINGER=0}) and leaves none.</li>
+ * <li>on an IPv4 lock address, a socket on the IPv6 wildcard {@code ::}: it blocks when
+ *     dual-stack, not with {@code IPV6_V6ONLY}, which {@code /proc} does not show.</li>
+ * </ul>
+ *
+ * <p>So {@link State#HELD} for the lock means that a quorum of its ports cannot be bound, and
+ * {@link State#FREE} that a {@link Portlock#tryLock()} on the same ports would have succeeded at
+ * that moment. When the probe finds a port in use and {@code /proc} lists only such entries on it,
+ * they are named: one of them holds the port, or a socket bound without listening that
+ * {@code /proc} does not list. Where there is no {@code /proc} (macOS, Windows), every port is
+ * probed: its state is known, its owner is not. A port the probe cannot bind for a reason other
+ * than contention (address not local, permission denied) is {@link State#UNKNOWN}. Nothing is
+ * thrown, with one exception: when this process is out of file descriptors, neither {@code /proc}
+ * nor a probe can be read, and an answer made of unknowns would hide why;
+ * {@link #inspect(LockPorts)} then throws a {@link PortlockException} saying so.
  *
  * <p><b>A snapshot, and a light touch.</b> The answer describes a moment and may be stale when it
  * is returned; it is for diagnostics, never for deciding whether to take the lock (use
- * {@link Portlock#tryLock()}). The probe holds one port at a time, for a few microseconds, and
- * is never taken for a holder. It can still make a concurrent acquirer fail: when other ports are
- * already taken (a stranger on one port), an attempt that runs while the probe holds a second
- * port finds no quorum, so a {@link Portlock#tryLock()} returns {@code false} and an
+ * {@link Portlock#tryLock()}). The probe holds one port at a time, binding it and closing it at
+ * once, and is never taken for a holder. It can still make a concurrent acquirer fail: when other
+ * ports are already taken (a stranger on one port), an attempt that runs while the probe holds a
+ * second port finds no quorum, so a {@link Portlock#tryLock()} returns {@code false} and an
  * {@link Portlock#acquire()} tries again at its next attempt. Do not inspect in a tight loop beside
- * acquirers that must not miss. Scanning every process's descriptors takes a few to tens of
- * milliseconds on a busy host, and is skipped when no port has a visible socket.
+ * acquirers that must not miss. Scanning every process's descriptors costs more the more
+ * descriptors the host has open (see BENCHMARKS.md), and is skipped when no port has a visible
+ * socket.
  *
  * <p>An interrupt does not spoil an inspection: the calling thread's interrupt status is cleared
  * while {@code /proc} is read and the ports are probed, and restored before returning.
@@ -257,8 +267,8 @@ public final class LockStatus {
      */
     private static State probe(LockPorts target, InetSocketAddress address,
             PortBinder probe) {
-        // Race with a concurrent acquirer: ports are probed one at a time, each for a few
-        // microseconds, so the probe occupies at most one port at any instant. An acquirer that
+        // Race with a concurrent acquirer: ports are probed one at a time, each bound and closed
+        // at once, so the probe occupies at most one port at any instant. An acquirer that
         // finds another port taken as well (a stranger's) misses the quorum for that attempt.
         try (ServerSocketChannel ch = probe.open(address)) {
             probe.bind(ch, address, PortBinder.BACKLOG);

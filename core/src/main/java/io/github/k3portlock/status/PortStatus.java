@@ -16,15 +16,12 @@ import java.util.stream.Collectors;
  * @param port the port number
  * @param state whether the port is free, held, or unknown
  * @param socketState describes the socket that occupies a {@link State#HELD} port, for people:
- *     {@code listening} (a lock holder, or a server), {@code bound} (a plain bind without listen,
- *     as the Python k3portlock's TCP mode, used off Linux, holds its ports; Linux lists such
- *     sockets nowhere in {@code /proc}, so their owner is unknown), {@code connected} (the local
- *     end of a connection, e.g. an outgoing connection that took the port from the ephemeral
- *     range; reported only when a probe finds the port in use, as a waiter's connection, with
- *     {@code SO_REUSEADDR}, does not keep the lock from binding), {@code time-wait} (a closed connection that the kernel keeps for its TIME_WAIT
- *     period, about 60 s on Linux: no process holds it, it has no holders and no uid, and the
- *     port frees itself; see {@link #isTimeWait()}), another TCP state, or {@code in use} where
- *     there is no {@code /proc} to tell; empty for a port that is not held
+ *     {@code listening} (a lock holder, or a server), {@code bound} (a plain bind without
+ *     listen, whose owner is unknown), {@code connected} (the local end of a connection),
+ *     {@code time-wait} (a closed connection, see {@link #isTimeWait()}), another TCP state, or
+ *     {@code in use} where there is no {@code /proc} to tell; empty for a port that is not held
+ *     ({@link LockStatus} explains which of these hold a port for certain, and which a probe
+ *     decides)
  * @param uid the user id that owns the socket on a {@link State#HELD} port, from
  *     {@code /proc/net/tcp}, known even when the owning process is not (another user's
  *     process); empty for a port that is not held or whose socket {@code /proc} does not list
@@ -56,10 +53,8 @@ public record PortStatus(int port, State state, Optional<String> socketState, Op
     }
 
     /**
-     * Tells whether the port is held by nothing but a closed connection in TIME_WAIT: no process
-     * holds it, and the kernel frees it by itself within its TIME_WAIT period (about 60 s on
-     * Linux). An outgoing connection whose ephemeral local port is one of the lock's leaves this
-     * behind when it closes first.
+     * Tells whether the port is held by nothing but a closed connection in TIME_WAIT, which no
+     * process holds and which frees itself ({@link LockStatus} explains).
      *
      * @return {@code true} if the port is {@link State#HELD} with the socket state
      *     {@code time-wait}

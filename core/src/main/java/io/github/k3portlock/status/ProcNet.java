@@ -159,8 +159,7 @@ final class ProcNet {
     /**
      * Tells whether a socket that {@link #occupies(byte[], InetAddress)} the lock's port might
      * still let the lock bind it: one on the IPv6 wildcard {@code ::} against an IPv4 lock
-     * address. It blocks the bind when dual-stack and not with {@code IPV6_V6ONLY}, which
-     * {@code /proc/net/tcp6} does not show: only a probe tells.
+     * address, which only a probe can decide ({@link LockStatus} explains).
      */
     static boolean mayNotOccupy(byte[] socket, InetAddress lock) {
         return socket.length == 16 && lock.getAddress().length == 4 && isZero(socket);

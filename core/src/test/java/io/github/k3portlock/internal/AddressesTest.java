@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.net.InetAddress;
 import org.junit.jupiter.api.Test;
 
-/** Issue 14, item 4: the one address form, RFC 5952, bracketed before a port. */
+/**
+ * The one address form, RFC 5952, bracketed before a port, so that a message, a status line and
+ * a log line show one IPv6 address the same way.
+ */
 class AddressesTest {
     private static String host(String literal) throws Exception {
         return Addresses.host(InetAddress.getByName(literal));

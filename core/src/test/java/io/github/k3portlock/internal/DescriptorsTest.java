@@ -21,7 +21,10 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
-/** The pieces of issue 13's fix that cannot be provoked for real: injected failures. */
+/**
+ * The pieces of the out-of-descriptors handling ({@link Descriptors}' warm-up and messages) that
+ * cannot be provoked for real: injected failures.
+ */
 class DescriptorsTest {
 
     @Test

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.k3portlock.LockPorts;
+import io.github.k3portlock.PortFixtures;
 import io.github.k3portlock.Portlock;
 import io.github.k3portlock.TestPortlocks;
-import io.github.k3portlock.PortFixtures;
 import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
@@ -91,7 +91,8 @@ class LeakWatchTest {
         Throwable at = reports.get(leaked).orElse(null);
         assertNotNull(at, "the debug switch records the acquisition stack");
         assertTrue(Arrays.stream(at.getStackTrace())
-                .anyMatch(f -> f.getMethodName().equals("watchAndDrop")), Arrays.toString(at.getStackTrace()));
+                .anyMatch(f -> f.getMethodName().equals("watchAndDrop")),
+                Arrays.toString(at.getStackTrace()));
         assertTrue(messages.get(leaked).endsWith("Acquired at:"), messages.get(leaked));
     }
 

@@ -28,7 +28,8 @@ class MultiReleaseJarIT {
             assertEquals("true", j.getManifest().getMainAttributes().getValue("Multi-Release"));
             if (jdk22) {
                 assertNotNull(j.getEntry(MissingJava22.VERSIONED_ENTRY),
-                        jar + " lacks " + MissingJava22.VERSIONED_ENTRY + " though a JDK 22+ exists");
+                        jar + " lacks " + MissingJava22.VERSIONED_ENTRY
+                                + " though a JDK 22+ exists");
             } else {
                 assertNull(j.getEntry(MissingJava22.VERSIONED_ENTRY), "no JDK 22+ was found");
             }

@@ -76,9 +76,11 @@ class PortHandleTest {
     void theListenRaceBetweenContendersIsContentionNotAnError() throws Exception {
         LockPorts p = freePorts();
         long before = socketFds();
-        java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger inside =
+                new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.atomic.AtomicLong takes = new java.util.concurrent.atomic.AtomicLong();
-        java.util.concurrent.atomic.AtomicLong overlaps = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong overlaps =
+                new java.util.concurrent.atomic.AtomicLong();
         java.util.Queue<Throwable> errors = new java.util.concurrent.ConcurrentLinkedQueue<>();
         long end = System.nanoTime() + 1_000_000_000L;
         Runnable hammer = () -> {

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.k3portlock.LockPorts;
-import io.github.k3portlock.PortlockException;
 import io.github.k3portlock.PortFixtures;
+import io.github.k3portlock.PortlockException;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -28,7 +28,8 @@ class QuorumTest {
         try (ServerSocketChannel a = ServerSocketChannel.open();
              ServerSocketChannel b = ServerSocketChannel.open()) {
             a.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
-            BindException e = assertThrows(BindException.class, () -> b.bind(a.getLocalAddress(), 1));
+            BindException e =
+                    assertThrows(BindException.class, () -> b.bind(a.getLocalAddress(), 1));
             assertEquals(e.getMessage(), Quorum.InUse.MESSAGE);
             assertTrue(Quorum.isAddressInUse(e));
         }
@@ -68,7 +69,8 @@ class QuorumTest {
         }
 
         @Override
-        public void bind(ServerSocketChannel ch, InetSocketAddress a, int backlog) throws IOException {
+        public void bind(ServerSocketChannel ch, InetSocketAddress a, int backlog)
+                throws IOException {
             assertEquals(PortBinder.BACKLOG, backlog);
             boolean reused = !bound.add(ch);
             binds.add(a.getPort() + "@" + opened.indexOf(ch));

@@ -5,12 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.k3portlock.LockPorts;
+import io.github.k3portlock.PortFixtures;
 import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.Portlock;
-import io.github.k3portlock.PortFixtures;
 import java.io.BufferedReader;
 import java.io.File;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,10 +23,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 14, item 2: strangers listening on {@code [::]} decide the lock's state only as far as a
- * bind on its IPv4 address says: with {@code IPV6_V6ONLY} they do not block it (status free, exit
- * 0), dual-stack they do (held). The JDK has no {@code IPV6_V6ONLY} option, so a python3 stdlib
- * helper listens.
+ * Strangers listening on {@code [::]} decide the lock's state only as far as a bind on its IPv4
+ * address says: with {@code IPV6_V6ONLY} they do not block it (status free, exit 0), dual-stack
+ * they do (held). The JDK has no {@code IPV6_V6ONLY} option, so a python3 stdlib helper listens.
  */
 class Ipv6WildcardStrangersTest {
     private static final String LISTENER = String.join("\n",
@@ -51,7 +49,8 @@ class Ipv6WildcardStrangersTest {
     static void needs() {
         Assumptions.assumeTrue(Files.isReadable(Paths.get("/proc/net/tcp6")),
                 "needs Linux with IPv6 (/proc/net/tcp6)");
-        Assumptions.assumeTrue(python3() != null, "needs python3 on PATH for an IPV6_V6ONLY listener");
+        Assumptions.assumeTrue(python3() != null,
+                "needs python3 on PATH for an IPV6_V6ONLY listener");
     }
 
     private static String python3() {

@@ -5,16 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.k3portlock.LockPorts;
+import io.github.k3portlock.PortFixtures;
 import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.PortlockException;
-import io.github.k3portlock.PortFixtures;
 import io.github.k3portlock.internal.PortBinder;
 import java.net.SocketException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link LockStatus} when this process is out of file descriptors (issue 13). */
+/**
+ * {@link LockStatus} when this process is out of file descriptors: it says so rather than
+ * answering with unknowns that hide why.
+ */
 class LockStatusFdTest {
 
     /** A status probe that meets the limit says so, naming key and port; it does not guess. */

@@ -15,8 +15,8 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -57,7 +57,8 @@ class LockStatusProcFilesTest {
 
     private void write(String name, String content) throws IOException {
         Files.createDirectories(proc.resolve("net"));
-        Files.write(proc.resolve("net").resolve(name), (HEADER + content).getBytes(StandardCharsets.US_ASCII));
+        Files.write(proc.resolve("net").resolve(name),
+                (HEADER + content).getBytes(StandardCharsets.US_ASCII));
     }
 
     private void process(long pid, String cmdline, long... socketInodes) throws IOException {
@@ -118,7 +119,8 @@ class LockStatusProcFilesTest {
         }));
         assertEquals(List.of(44656), probed);
         assertEquals(3, s.heldCount());
-        assertEquals(Optional.of("bound"), s.portStatuses().get(1).socketState(), "invisible in /proc, found by probe");
+        assertEquals(Optional.of("bound"), s.portStatuses().get(1).socketState(),
+                "invisible in /proc, found by probe");
         assertTrue(s.portStatuses().get(1).holders().isEmpty());
     }
 
@@ -194,14 +196,16 @@ class LockStatusProcFilesTest {
     void ipv6WildcardAndMappedAddressesOccupyAnIpv4LockPort() throws IOException {
         LockPorts target = PortScheme.DEFAULT.lockPorts("mylock");
         write("tcp", "");
-        write("tcp6", line(0, hex(new int[16]), 44655, 0x0A, 0, 701)                  // [::]
+        write("tcp6", line(0, hex(new int[16]), 44655, 0x0A, 0, 701) // [::]
+                // ::ffff:127.0.0.1
                 + line(1, hex(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1), 44656,
-                        0x07, 0, 702)                                                   // ::ffff:127.0.0.1
+                        0x07, 0, 702)
+                // [::1]: not ours
                 + line(2, hex(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1), 44657,
-                        0x0A, 0, 703));                                                 // [::1]: not ours
+                        0x0A, 0, 703));
         process(99, "python3\0-m\0http.server\0", 701, 702);
-        // [::] covers 127.0.0.1 only when dual-stack, which /proc does not show: the probe tells
-        // (issue 14), and here it finds 44655 in use.
+        // [::] covers 127.0.0.1 only when dual-stack, which /proc does not show: the probe tells,
+        // and here it finds 44655 in use.
         // The bound (not listening) socket on 44656 may set SO_REUSEADDR: the probe tells too.
         LockStatus s = LockStatus.inspect(target, proc, inUse(44655, 44656));
         assertEquals(State.HELD, s.portStatuses().get(0).state(), s.toString());
@@ -228,7 +232,8 @@ class LockStatusProcFilesTest {
         LockPorts target = PortScheme.DEFAULT.lockPorts("mylock");
         write("tcp", line(0, hex(127, 0, 0, 1), 44655, 0x0A, 0, 901));
         process(20, "", 901);
-        Files.write(proc.resolve("20").resolve("comm"), "kworker\n".getBytes(StandardCharsets.UTF_8));
+        Files.write(proc.resolve("20").resolve("comm"),
+                "kworker\n".getBytes(StandardCharsets.UTF_8));
         process(10, "holder\0", 901); // the parent; 20 inherited its socket
         PortStatus p = LockStatus.inspect(target, proc, FREE).portStatuses().get(0);
         assertEquals(List.of(10L, 20L), p.holders().stream().map(PortHolder::pid)

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.k3portlock.LockPorts;
+import io.github.k3portlock.PortFixtures;
 import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.Portlock;
-import io.github.k3portlock.PortFixtures;
 import io.github.k3portlock.testkit.ChildJvm;
 import io.github.k3portlock.testkit.KeyHolder;
 import java.io.IOException;
@@ -81,7 +81,10 @@ class LockStatusTest {
             long mine = s.portStatuses().stream().filter(p -> p.holders().stream()
                     .anyMatch(h -> h.pid() == me)).count();
             assertEquals(lock.lockPorts().quorum(), mine, s.toString());
-            PortHolder h = s.holders().stream().filter(x -> x.pid() == me).findFirst().orElseThrow();
+            PortHolder h = s.holders().stream()
+                    .filter(x -> x.pid() == me)
+                    .findFirst()
+                    .orElseThrow();
             assertTrue(h.commandLine().orElse("").contains("java"), h.toString());
         }
     }
@@ -101,10 +104,15 @@ class LockStatusTest {
                 assertTrue(Thread.interrupted(), "inspect keeps the interrupt flag (cleared here)");
             }
             assertEquals(State.HELD, s.state(), s.toString());
-            long mine = s.portStatuses().stream().filter(p -> p.socketState().equals(Optional.of("listening"))
-                    && p.holders().stream().anyMatch(h -> h.pid() == me)).count();
+            long mine = s.portStatuses().stream()
+                    .filter(p -> p.socketState().equals(Optional.of("listening"))
+                            && p.holders().stream().anyMatch(h -> h.pid() == me))
+                    .count();
             assertEquals(lock.lockPorts().quorum(), mine, s.toString());
-            PortHolder h = s.holders().stream().filter(x -> x.pid() == me).findFirst().orElseThrow();
+            PortHolder h = s.holders().stream()
+                    .filter(x -> x.pid() == me)
+                    .findFirst()
+                    .orElseThrow();
             assertTrue(h.commandLine().orElse("").contains("java"), h.toString());
         }
     }
@@ -237,7 +245,8 @@ class LockStatusTest {
             // Directory streams and files: the JVM opens and closes jars on its own schedule, so
             // allow a little noise, far below one leaked descriptor per inspection.
             long grown = allFds() - all;
-            assertTrue(grown < n / 5, "descriptors grew by " + grown + " over " + n + " inspections");
+            assertTrue(grown < n / 5,
+                    "descriptors grew by " + grown + " over " + n + " inspections");
         }
     }
 

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.k3portlock.LockPorts;
+import io.github.k3portlock.PortFixtures;
 import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.Portlock;
-import io.github.k3portlock.PortFixtures;
 import io.github.k3portlock.internal.PortBinder;
 import io.github.k3portlock.testkit.Await;
 import io.github.k3portlock.testkit.Tcp;
@@ -27,8 +27,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 14, item 1: a closed connection in TIME_WAIT on a lock port is reported as what it is (no
- * process; the port frees itself), not as "an unknown owner (a socket bound without listening)".
+ * A closed connection in TIME_WAIT on a lock port is reported as what it is (no process; the
+ * port frees itself), not as "an unknown owner (a socket bound without listening)", which would
+ * send a user looking for a process that does not exist.
  */
 class TimeWaitTest {
     @TempDir
@@ -64,7 +65,8 @@ class TimeWaitTest {
             assertEquals(Optional.of("time-wait"), p.socketState(), s.toString());
             assertEquals(List.of(), p.holders(), s.toString());
             assertEquals(OptionalInt.empty(), p.uid(), "a TIME_WAIT entry has no owner: " + s);
-            assertTrue(p.toString().contains("held (time-wait) by a closed connection (no process;"),
+            assertTrue(p.toString()
+                    .contains("held (time-wait) by a closed connection (no process;"),
                     p.toString());
             assertTrue(p.toString().contains("TIME_WAIT period"), p.toString());
         }

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.k3portlock.LockPorts;
-import io.github.k3portlock.Portlock;
 import io.github.k3portlock.PortFixtures;
+import io.github.k3portlock.Portlock;
 import io.github.k3portlock.testkit.ChildJvm;
 import io.github.k3portlock.testkit.KeyHolder;
 import java.io.IOException;

@@ -11,14 +11,14 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The async API in CompletableFuture pipelines: {@code acquire(...).thenCompose(...)},
  * {@code withLock}, {@code orTimeout}, a timeout, and a cancelled acquisition; after each, the
  * program checks that the lock is free again (nothing leaked).
  *
- * <p>Run: {@code java -cp examples/target/k3portlock-examples.jar io.github.k3portlock.examples.AsyncPipeline}.
+ * <p>Run: {@code java -cp examples/target/k3portlock-examples.jar
+ * io.github.k3portlock.examples.AsyncPipeline}.
  */
 public final class AsyncPipeline {
     private AsyncPipeline() {
@@ -40,7 +40,8 @@ public final class AsyncPipeline {
         out.println("free after thenCompose: " + isFree(key));
 
         // 2. withLock: the helper releases on every outcome.
-        String value = locks.withLock(key, Duration.ofSeconds(5), handle -> doWork("withLock value")).join();
+        String value = locks.withLock(key, Duration.ofSeconds(5),
+                handle -> doWork("withLock value")).join();
         out.println("withLock: " + value);
         CompletableFuture<String> failing = locks.withLock(key, Duration.ofSeconds(5),
                 handle -> CompletableFuture.failedFuture(new IllegalStateException("work failed")));
@@ -51,7 +52,8 @@ public final class AsyncPipeline {
         //    has the key, waiting ends by orTimeout, by the acquire timeout, or by cancel.
         try (Portlock other = new Portlock(key)) {
             other.acquire();
-            CompletableFuture<LockHandle> timedOut = locks.acquire(key).orTimeout(100, TimeUnit.MILLISECONDS);
+            CompletableFuture<LockHandle> timedOut =
+                    locks.acquire(key).orTimeout(100, TimeUnit.MILLISECONDS);
             out.println("orTimeout: " + causeOf(timedOut).getClass().getSimpleName());
 
             CompletableFuture<LockHandle> deadline = locks.acquire(key, Duration.ofMillis(100));
@@ -60,7 +62,8 @@ public final class AsyncPipeline {
                     + (t.waited().toMillis() >= 100));
 
             CompletableFuture<LockHandle> cancelled = locks.acquire(key);
-            out.println("cancel: " + cancelled.cancel(true) + ", " + causeOf(cancelled).getClass().getSimpleName());
+            out.println("cancel: " + cancelled.cancel(true) + ", "
+                    + causeOf(cancelled).getClass().getSimpleName());
         }
         out.println("free after timeouts and cancel: " + isFree(key));
 

@@ -65,7 +65,8 @@ public final class CrossProcess {
         long total = Long.parseLong(Files.readString(counter).trim());
         long expected = (long) workers * sections;
         out.printf("total: %d, expected: %d%n", total, expected);
-        out.printf("time: %.2f s, acquisitions/s: %.0f (including JVM start-up)%n", secs, expected / secs);
+        out.printf("time: %.2f s, acquisitions/s: %.0f (including JVM start-up)%n",
+                secs, expected / secs);
 
         // Second run: another process holds the key for a while; we wait for it.
         Process holder = jvm("holder", key, "1000");
@@ -95,7 +96,8 @@ public final class CrossProcess {
     private static Process jvm(String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(
-                System.getProperty("java.home") + File.separator + "bin" + File.separator + "java"));
+                System.getProperty("java.home") + File.separator + "bin" + File.separator
+                        + "java"));
         cmd.add("-Xmx32m");
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-XX:TieredStopAtLevel=1");

@@ -8,7 +8,8 @@ import java.time.Duration;
 /**
  * The Python original's synopsis, step by step in Java, printing the same lines in the same order.
  *
- * <p>Run: {@code java -cp examples/target/k3portlock-examples.jar io.github.k3portlock.examples.Synopsis}.
+ * <p>Run: {@code java -cp examples/target/k3portlock-examples.jar
+ * io.github.k3portlock.examples.Synopsis}.
  * An optional argument prefixes the keys (the tests pass a random one).
  */
 public final class Synopsis {

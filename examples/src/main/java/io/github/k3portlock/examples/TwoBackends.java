@@ -18,7 +18,8 @@ import org.apache.curator.test.TestingServer;
  * One piece of code, two backends: {@link #useLocks} is written against {@link AsyncLocks} and runs
  * first on the port lock (one host), then on ZooKeeper (any number of hosts).
  *
- * <p>Run: {@code java -cp examples/target/k3portlock-examples.jar io.github.k3portlock.examples.TwoBackends [zk-connect-string]}.
+ * <p>Run: {@code java -cp examples/target/k3portlock-examples.jar
+ * io.github.k3portlock.examples.TwoBackends [zk-connect-string]}.
  * Without a connect string it starts an in-process ZooKeeper server (curator-test's
  * {@code TestingServer}), so it runs on a fresh machine.
  */
@@ -43,7 +44,8 @@ public final class TwoBackends {
             useLocks(out, "zookeeper", locks, key);
             // ZooKeeper handles carry a fencing token: pass it with each write to the resource.
             try (LockHandle h = locks.acquire(key, Duration.ofSeconds(5)).join()) {
-                out.println("zookeeper fencing token > 0: " + (((ZooKeeperHandle) h).fencingToken() > 0));
+                long token = ((ZooKeeperHandle) h).fencingToken();
+                out.println("zookeeper fencing token > 0: " + (token > 0));
             }
         } finally {
             if (embedded != null) {
@@ -55,7 +57,8 @@ public final class TwoBackends {
     /** Backend-neutral code: the same pipeline on either lock. */
     static void useLocks(PrintStream out, String name, AsyncLocks locks, String key) {
         String result = locks.withLock(key, Duration.ofSeconds(5),
-                handle -> CompletableFuture.supplyAsync(() -> "work done under " + handle.key().length() + "-char key"))
+                handle -> CompletableFuture.supplyAsync(
+                        () -> "work done under " + handle.key().length() + "-char key"))
                 .join();
         out.println(name + ": " + result);
         LockHandle holder = locks.acquire(key, Duration.ofSeconds(5)).join();

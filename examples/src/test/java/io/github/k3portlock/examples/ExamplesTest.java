@@ -75,11 +75,13 @@ class ExamplesTest {
         Matcher rate = Pattern.compile("time: [0-9.]+ s, acquisitions/s: (\\d+)").matcher(text);
         assertTrue(rate.find(), text);
         assertTrue(Long.parseLong(rate.group(1)) > 0);
-        Matcher waited = Pattern.compile("acquired after (\\d+) ms, when the other process released it")
-                .matcher(text);
+        Matcher waited =
+                Pattern.compile("acquired after (\\d+) ms, when the other process released it")
+                        .matcher(text);
         assertTrue(text.contains("holds '" + key + "'; waiting..."), text);
         assertTrue(waited.find(), text);
-        // The holder keeps the lock for 1000 ms after saying HELD; we cannot have got it much earlier.
+        // The holder keeps the lock for 1000 ms after saying HELD: we cannot have got it much
+        // earlier.
         assertTrue(Long.parseLong(waited.group(1)) >= 500, "acquired too early: " + text);
     }
 

@@ -24,7 +24,8 @@ public final class Await {
         long deadline = System.nanoTime() + patience.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
-                throw new AssertionFailedError("timed out after " + patience + " waiting until " + what);
+                throw new AssertionFailedError(
+                        "timed out after " + patience + " waiting until " + what);
             }
             try {
                 Thread.sleep(1); // a poll interval, not a stand-in for the condition

@@ -124,11 +124,14 @@ public final class ChildJvm {
             if (Files.isDirectory(p)) {
                 Path j = dir.resolve("cp" + n++ + ".jar");
                 ByteArrayOutputStream err = new ByteArrayOutputStream();
-                int rc = jar.run(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                PrintStream quiet =
+                        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+                int rc = jar.run(quiet,
                         new PrintStream(err, true, StandardCharsets.UTF_8),
                         "cf", j.toString(), "-C", p.toString(), ".");
                 if (rc != 0) {
-                    throw new IOException("jar failed (" + rc + "): " + err.toString(StandardCharsets.UTF_8));
+                    throw new IOException(
+                            "jar failed (" + rc + "): " + err.toString(StandardCharsets.UTF_8));
                 }
                 entries.add(j.toString());
             } else {
@@ -163,7 +166,8 @@ public final class ChildJvm {
             String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(
-                System.getProperty("java.home") + File.separator + "bin" + File.separator + "java"));
+                System.getProperty("java.home") + File.separator + "bin" + File.separator
+                        + "java"));
         cmd.add("-Xmx64m");
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-XX:TieredStopAtLevel=1");
@@ -275,7 +279,8 @@ public final class ChildJvm {
         try {
             if (!p.waitFor(patience.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
-                throw new AssertionFailedError("child " + p.pid() + " still running after " + patience);
+                throw new AssertionFailedError(
+                        "child " + p.pid() + " still running after " + patience);
             }
             return p.exitValue();
         } catch (InterruptedException e) {

@@ -47,7 +47,8 @@ public final class KeyHolder {
      * @throws Throwable whatever the lock throws
      */
     public static void main(String[] args) throws Throwable {
-        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        BufferedReader in =
+                new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         Class<?> type = Class.forName("io.github.k3portlock.Portlock");
         MethodHandles.Lookup l = MethodHandles.publicLookup();
         MethodHandle create = l.findConstructor(type,

@@ -19,8 +19,9 @@ import java.util.stream.Stream;
 
 /**
  * This process's established TCP connections as the kernel lists them (Linux
- * {@code /proc/net/tcp} and {@code tcp6}): which of our sockets is connected to which port, and from which
- * local port. Used to see a waiter's connection to a holder without reaching into the library.
+ * {@code /proc/net/tcp} and {@code tcp6}): which of our sockets is connected to which port, and
+ * from which local port. Used to see a waiter's connection to a holder without reaching into
+ * the library.
  */
 public final class Tcp {
     private Tcp() {
