@@ -2,10 +2,11 @@ package io.github.k3portlock;
 
 import io.github.k3portlock.internal.Checks;
 import io.github.k3portlock.internal.LockEvents;
+import io.github.k3portlock.internal.ModeHold;
 import io.github.k3portlock.internal.PortBinder;
 import io.github.k3portlock.internal.PortHandle;
-import io.github.k3portlock.internal.Quorum;
 import io.github.k3portlock.internal.Wake;
+import io.github.k3portlock.internal.WriterGate;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.locks.Condition;
@@ -41,6 +42,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Scope.</b> The lock is advisory, per network namespace, and not access-controlled: any
  * local process that binds the ports blocks it. A stranger on one of the three ports (an outgoing
  * connection using an ephemeral port, say) does not block it; the quorum absorbs one.
+ *
+ * <p><b>Modes.</b> A lock built with {@link Builder#mode(LockMode) mode(SHARED)} holds the key
+ * together with other shared holders and excludes exclusive ones; see {@link LockMode}.
  */
 public final class Portlock implements AutoCloseable {
     /** The Python original's default timeout for {@link #acquire()}: 1 second. */
@@ -51,7 +55,8 @@ public final class Portlock implements AutoCloseable {
     private final LockPorts target;
     private final long timeoutNanos;
     private final long sleepNanos;
-    private final PortBinder binder;
+    /** How this lock takes its hold in its mode, and the writer gate of its waits. */
+    private final ModeHold hold;
 
     private final ReentrantLock mutex = new ReentrantLock();
     private final Condition released = mutex.newCondition();
@@ -102,10 +107,15 @@ public final class Portlock implements AutoCloseable {
     }
 
     Portlock(LockPorts target, Duration timeout, Duration sleepTime, PortBinder binder) {
+        this(target, timeout, sleepTime, binder, LockMode.EXCLUSIVE);
+    }
+
+    Portlock(LockPorts target, Duration timeout, Duration sleepTime, PortBinder binder,
+            LockMode mode) {
         this.target = target;
         this.timeoutNanos = Checks.nanos(Checks.timeout(target.key(), timeout));
         this.sleepNanos = Checks.nanos(Checks.positive(target.key(), "sleepTime", sleepTime));
-        this.binder = Objects.requireNonNull(binder, "binder");
+        this.hold = DerivedPorts.hold(mode, target, Objects.requireNonNull(binder, "binder"));
     }
 
     /**
@@ -135,7 +145,7 @@ public final class Portlock implements AutoCloseable {
             if (owner != null) {
                 return owner == me;
             }
-            PortHandle h = Quorum.tryAcquire(target, binder);
+            PortHandle h = hold.tryAcquire();
             if (h == null) {
                 return false;
             }
@@ -163,11 +173,13 @@ public final class Portlock implements AutoCloseable {
     public void acquire() {
         long start = System.nanoTime();
         Waking waking = new Waking();
+        WriterGate gate = hold.waitingWriter();
         try {
             while (true) {
                 if (tryLock()) {
                     return;
                 }
+                gate.declare(); // a waiting writer keeps new readers out (see LockMode)
                 long waited = System.nanoTime() - start;
                 long remaining = timeoutNanos - waited;
                 if (remaining <= 0) {
@@ -176,6 +188,7 @@ public final class Portlock implements AutoCloseable {
                 waking.pause(Math.min(sleepNanos, remaining));
             }
         } finally {
+            gate.close(); // after the lock is taken: readers then wait for the lock itself
             waking.close();
         }
     }
@@ -341,7 +354,7 @@ public final class Portlock implements AutoCloseable {
     @Override
     public String toString() {
         return "Portlock{key=" + Checks.quote(target.key()) + ", " + target
-                + (hasLocked() ? ", held" : "") + "}";
+                + (hold.shared() ? ", shared" : "") + (hasLocked() ? ", held" : "") + "}";
     }
 
     /**
@@ -353,6 +366,7 @@ public final class Portlock implements AutoCloseable {
         private Duration timeout = DEFAULT_TIMEOUT;
         private Duration sleepTime = DEFAULT_SLEEP_TIME;
         private PortScheme scheme = PortScheme.DEFAULT;
+        private LockMode mode = LockMode.EXCLUSIVE;
 
         private Builder(String key) {
             this.key = key;
@@ -394,12 +408,27 @@ public final class Portlock implements AutoCloseable {
         }
 
         /**
+         * Sets how the lock holds the key (default {@link LockMode#EXCLUSIVE}), see
+         * {@link LockMode}.
+         *
+         * @param mode the mode
+         * @return this builder
+         */
+        public Builder mode(LockMode mode) {
+            this.mode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /**
          * Builds the lock.
          *
          * @return a new, unlocked {@link Portlock}
+         * @throws IllegalStateException if the mode is {@code SHARED} and this platform offers no
+         *     {@code SO_REUSEPORT} (Windows)
          */
         public Portlock build() {
-            return new Portlock(scheme.lockPorts(key), timeout, sleepTime, PortBinder.DEFAULT);
+            return new Portlock(scheme.lockPorts(key), timeout, sleepTime, PortBinder.DEFAULT,
+                    mode);
         }
     }
 }
