@@ -27,6 +27,11 @@ package io.github.k3portlock;
  * without end can keep them out. A process that dies holding the gate loses it with its
  * sockets, like any hold.
  *
+ * <p><b>Status.</b> {@link io.github.k3portlock.status.LockStatus#inspect(LockPorts)} lists every
+ * shared holder's pid among its {@code holders()}: each reader's listening socket is its own
+ * entry in {@code /proc/net/tcp}. It cannot tell a lone reader from a writer, as the kernel does
+ * not show {@code SO_REUSEPORT} there; two listening sockets on one port are readers.
+ *
  * <p><b>Limits.</b>
  * <ul>
  * <li>{@code SO_REUSEPORT} is needed: Linux (where these rules are tested), macOS and the BSDs

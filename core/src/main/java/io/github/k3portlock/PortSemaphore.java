@@ -171,6 +171,17 @@ public final class PortSemaphore {
         return List.copyOf(p);
     }
 
+    /**
+     * Returns each permit's port as a one-port {@link LockPorts} (quorum 1), in the order of
+     * {@link #ports()}: what {@link io.github.k3portlock.status.LockStatus#inspect(LockPorts)}
+     * takes to tell whether a permit is in use, and by which process.
+     *
+     * @return an unmodifiable list of {@link #permits()} targets
+     */
+    public List<LockPorts> permitPorts() {
+        return permits;
+    }
+
     private String toPortsText() {
         return text;
     }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.k3portlock.status.LockStatus;
+import io.github.k3portlock.status.State;
 import io.github.k3portlock.testkit.ChildJvm;
 import io.github.k3portlock.testkit.Fds;
 import java.io.IOException;
@@ -81,6 +83,22 @@ class PortSemaphoreTest {
         Optional<LockHandle> h = s.tryAcquire();
         assertTrue(h.isPresent(), "the kernel freed the permit as the holder died");
         h.get().release();
+    }
+
+    @Test
+    void statusShowsThePermitsInUseAndTheirHolders() throws IOException {
+        String key = freshKey();
+        Process holder = ChildJvm.start(ModeChild.class, "permit", key, "3");
+        children.add(holder);
+        ChildJvm.awaitLine(holder, "LOCKED ", PATIENCE);
+        PortSemaphore s = semaphore(key, 3);
+        List<LockStatus> permits = new ArrayList<>();
+        s.permitPorts().forEach(p -> permits.add(LockStatus.inspect(p)));
+        List<LockStatus> used = permits.stream().filter(p -> p.state() == State.HELD).toList();
+        assertEquals(1, used.size(), permits.toString());
+        if (System.getProperty("os.name").startsWith("Linux")) {
+            assertEquals(holder.pid(), used.get(0).holders().get(0).pid(), used.toString());
+        }
     }
 
     @Test

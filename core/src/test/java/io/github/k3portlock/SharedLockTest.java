@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.k3portlock.internal.ModeHold;
 import io.github.k3portlock.internal.NameBinder;
+import io.github.k3portlock.status.LockStatus;
+import io.github.k3portlock.status.State;
 import io.github.k3portlock.testkit.ChildJvm;
 import io.github.k3portlock.testkit.Fds;
 import io.github.k3portlock.testkit.KeyHolder;
@@ -22,7 +24,9 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -80,6 +84,19 @@ class SharedLockTest {
             assertTrue(reader.tryLock(), "a third reader, in this JVM");
             assertEquals(2, reader.lockPorts().quorum());
         }
+    }
+
+    @Test
+    void statusListsEverySharedHolderWithItsPid() throws IOException {
+        assumeTrue(LINUX, "owners are read from /proc");
+        String key = freshKey();
+        Process a = hold(LockMode.SHARED, key);
+        Process b = hold(LockMode.SHARED, key);
+        LockStatus s = LockStatus.inspect(PortScheme.DEFAULT.lockPorts(key));
+        assertEquals(State.HELD, s.state(), s.toString());
+        Set<Long> pids = new HashSet<>();
+        s.holders().forEach(h -> pids.add(h.pid()));
+        assertEquals(Set.of(a.pid(), b.pid()), pids, s.toString());
     }
 
     @Test
