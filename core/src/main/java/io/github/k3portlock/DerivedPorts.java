@@ -1,14 +1,12 @@
 package io.github.k3portlock;
 
 import io.github.k3portlock.internal.Checks;
-import io.github.k3portlock.internal.ModeHold;
-import io.github.k3portlock.internal.PortBinder;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The ports derived from a key beside its lock's: the writer gate of {@link LockMode}, the shared
- * hold's nameless ports, and a {@link PortSemaphore}'s permits. Stateless and thread-safe.
+ * The ports of a {@link PortSemaphore}'s permits, derived from its key (the writer gate of
+ * {@link LockMode} is derived in {@code ModeHold}). Stateless and thread-safe.
  */
 final class DerivedPorts {
     /**
@@ -18,43 +16,6 @@ final class DerivedPorts {
     static final String SEMAPHORE_PREFIX = "\u0000semaphore:";
 
     private DerivedPorts() {
-    }
-
-    /**
-     * Returns how a lock on {@code target} takes its holds in {@code mode}.
-     *
-     * @param mode the mode
-     * @param target the key's ports
-     * @param binder the exclusive binder
-     * @return the holds
-     * @throws IllegalStateException if {@code mode} is shared and this platform cannot
-     */
-    static ModeHold hold(LockMode mode, LockPorts target, PortBinder binder) {
-        LockPorts gate = writerGate(target);
-        if (mode == LockMode.EXCLUSIVE) {
-            return ModeHold.exclusive(target, gate, binder);
-        }
-        return ModeHold.shared(target, withoutName(target), gate);
-    }
-
-    /**
-     * The writer gate of {@code p}: as many ports as the key's, right after them (right before
-     * them when they would pass 65535), on the same address. Never overlaps the key's own ports,
-     * which a writer must bind while it holds the gate.
-     */
-    static LockPorts writerGate(LockPorts p) {
-        int count = p.numbers().size();
-        int base = p.basePort() + count;
-        if (base + count - 1 > 65535) {
-            base = p.basePort() - count;
-        }
-        return new LockPorts(p.key(), p.address(), base, count, null);
-    }
-
-    /** The ports of {@code p} without the original's Linux name. */
-    static LockPorts withoutName(LockPorts p) {
-        return p.linuxName().isEmpty() ? p
-                : new LockPorts(p.key(), p.address(), p.basePort(), p.numbers().size(), null);
     }
 
     /**

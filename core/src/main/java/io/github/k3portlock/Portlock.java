@@ -115,7 +115,7 @@ public final class Portlock implements AutoCloseable {
         this.target = target;
         this.timeoutNanos = Checks.nanos(Checks.timeout(target.key(), timeout));
         this.sleepNanos = Checks.nanos(Checks.positive(target.key(), "sleepTime", sleepTime));
-        this.hold = DerivedPorts.hold(mode, target, Objects.requireNonNull(binder, "binder"));
+        this.hold = ModeHold.of(mode, target, Objects.requireNonNull(binder, "binder"));
     }
 
     /**

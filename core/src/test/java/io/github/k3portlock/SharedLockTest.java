@@ -227,7 +227,7 @@ class SharedLockTest {
     @Test
     void aWaitingWriterHoldsTheGateAndNewReadersWait() {
         String key = freshKey();
-        LockPorts gate = DerivedPorts.writerGate(PortScheme.DEFAULT.lockPorts(key));
+        LockPorts gate = ModeHold.writerGate(PortScheme.DEFAULT.lockPorts(key));
         try (Portlock first = shared(key);
              Portlock writer = Portlock.builder(key).timeout(PATIENCE).build();
              Portlock late = shared(key)) {
@@ -261,7 +261,7 @@ class SharedLockTest {
     void theGateNeverOverlapsTheKeysOwnPorts() {
         for (int base : new int[] {40000, 59999, 65533}) {
             LockPorts p = new LockPorts("k", PortScheme.DEFAULT.host(), base, 3, null);
-            LockPorts g = DerivedPorts.writerGate(p);
+            LockPorts g = ModeHold.writerGate(p);
             assertTrue(g.basePort() + 2 < base || g.basePort() > base + 2, "gate " + g);
             assertTrue(g.basePort() >= 1 && g.basePort() + 2 <= 65535, "gate " + g);
         }
@@ -294,7 +294,7 @@ class SharedLockTest {
         }
         assertEquals(before, Fds.sockets(), "after writers timed out behind a reader");
         try (ServerSocketChannel stranger = ServerSocketChannel.open()) {
-            LockPorts gate = DerivedPorts.writerGate(PortScheme.DEFAULT.lockPorts(key));
+            LockPorts gate = ModeHold.writerGate(PortScheme.DEFAULT.lockPorts(key));
             stranger.bind(gate.socketAddresses().get(0));
             try (Portlock reader = shared(key)) {
                 assertTrue(reader.tryLock(), "one stranger on the gate stops no reader");

@@ -1,6 +1,8 @@
 package io.github.k3portlock.internal;
 
+import io.github.k3portlock.LockMode;
 import io.github.k3portlock.LockPorts;
+import io.github.k3portlock.PortScheme;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -44,33 +46,53 @@ public final class ModeHold {
     }
 
     /**
-     * An exclusive lock's holds: today's quorum through {@code binder}.
+     * Returns how a lock on {@code target} takes its holds: shared or exclusive. The one way to
+     * make them, for every front end (the blocking and the async lock).
      *
+     * @param mode the mode
      * @param target the key's ports
-     * @param gate the key's writer gate
-     * @param binder the lock's binder
+     * @param binder the exclusive binder (shared holds always bind with {@link #SHARED_BINDER})
      * @return the holds
+     * @throws IllegalStateException if {@code mode} is shared and this platform has no
+     *     {@code SO_REUSEPORT}
      */
-    public static ModeHold exclusive(LockPorts target, LockPorts gate, PortBinder binder) {
-        return new ModeHold(target, target, gate, binder, false);
-    }
-
-    /**
-     * A shared lock's holds.
-     *
-     * @param target the key's ports, with the original's name if this JVM holds it
-     * @param unnamed the same ports without the name
-     * @param gate the key's writer gate
-     * @return the holds
-     * @throws IllegalStateException if this platform has no {@code SO_REUSEPORT}
-     */
-    public static ModeHold shared(LockPorts target, LockPorts unnamed, LockPorts gate) {
+    public static ModeHold of(LockMode mode, LockPorts target, PortBinder binder) {
+        LockPorts gate = writerGate(target);
+        if (mode == LockMode.EXCLUSIVE) {
+            return new ModeHold(target, target, gate, binder, false);
+        }
         String why = sharedUnavailableReason();
         if (why != null) {
             throw new IllegalStateException("cannot hold lock " + Checks.quote(target.key())
                     + " SHARED: " + why);
         }
+        LockPorts unnamed = target.linuxName().isEmpty() ? target
+                : ports(target, target.basePort());
         return new ModeHold(target, unnamed, gate, PortBinder.DEFAULT, true);
+    }
+
+    /**
+     * Returns the writer gate of {@code target}: as many ports as the key's, right after them
+     * (right before them when they would pass 65535), on the same address. Never overlaps the
+     * key's own ports, which a writer binds while it holds the gate.
+     *
+     * @param target the key's ports
+     * @return the gate's ports, holding no Linux name
+     */
+    public static LockPorts writerGate(LockPorts target) {
+        int count = target.numbers().size();
+        int base = target.basePort() + count;
+        if (base + count - 1 > 65535) {
+            base = target.basePort() - count;
+        }
+        return ports(target, base);
+    }
+
+    /** {@code target}'s count of ports from {@code base}, on its address, without a name. */
+    private static LockPorts ports(LockPorts target, int base) {
+        return PortScheme.builder().host(target.address()).allowNonLoopback()
+                .range(base, 1).portCount(target.numbers().size())
+                .interop(PortScheme.Interop.TCP_ONLY).build().lockPorts(target.key());
     }
 
     /**
