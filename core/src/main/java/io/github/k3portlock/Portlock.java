@@ -179,12 +179,12 @@ public final class Portlock implements AutoCloseable {
                 if (tryLock()) {
                     return;
                 }
-                gate.declare(); // a waiting writer keeps new readers out (see LockMode)
                 long waited = System.nanoTime() - start;
                 long remaining = timeoutNanos - waited;
                 if (remaining <= 0) {
                     throw PortlockTimeoutException.timedOut(target, Duration.ofNanos(waited));
                 }
+                gate.declare(); // a waiting writer keeps new readers out (see LockMode)
                 waking.pause(Math.min(sleepNanos, remaining));
             }
         } finally {

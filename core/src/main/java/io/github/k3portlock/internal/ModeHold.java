@@ -57,11 +57,15 @@ public final class ModeHold {
      *     {@code SO_REUSEPORT}
      */
     public static ModeHold of(LockMode mode, LockPorts target, PortBinder binder) {
+        return of(mode, target, binder, sharedUnavailableReason());
+    }
+
+    /** As {@link #of(LockMode, LockPorts, PortBinder)} on a platform where {@code why} holds. */
+    static ModeHold of(LockMode mode, LockPorts target, PortBinder binder, String why) {
         LockPorts gate = writerGate(target);
         if (mode == LockMode.EXCLUSIVE) {
             return new ModeHold(target, target, gate, binder, false);
         }
-        String why = sharedUnavailableReason();
         if (why != null) {
             throw new IllegalStateException("cannot hold lock " + Checks.quote(target.key())
                     + " SHARED: " + why);
@@ -178,7 +182,7 @@ public final class ModeHold {
     }
 
     /** Learns once whether this JVM's server sockets offer {@code SO_REUSEPORT}. */
-    private static final class Support {
+    static final class Support {
         static final String REASON = learn();
 
         private Support() {
@@ -188,15 +192,17 @@ public final class ModeHold {
             Descriptors.ready(); // before the first socket: see Descriptors
             String os = System.getProperty("os.name", "this platform");
             try (ServerSocketChannel ch = ServerSocketChannel.open()) {
-                if (ch.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
-                    return null;
-                }
+                return reason(ch.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT),
+                        os);
             } catch (IOException e) {
                 return "cannot open a socket to learn whether " + os + " offers SO_REUSEPORT ("
                         + e.getMessage() + ")";
             }
-            return os + " offers no SO_REUSEPORT, which shared holds need (Linux, macOS and the"
-                    + " BSDs have it; Windows does not); use LockMode.EXCLUSIVE";
+        }
+
+        static String reason(boolean offered, String os) {
+            return offered ? null : os + " offers no SO_REUSEPORT, which shared holds need (Linux,"
+                    + " macOS and the BSDs have it; Windows does not); use LockMode.EXCLUSIVE";
         }
     }
 }
