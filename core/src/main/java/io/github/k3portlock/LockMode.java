@@ -13,6 +13,10 @@ package io.github.k3portlock;
  * exclusive holder would each need 2 of the 3 ports, 4 in all: so they never hold at the same
  * time, and a stranger on one port blocks neither, as for the exclusive lock.
  *
+ * <p><b>Threads.</b> The thread rules are {@link Portlock}'s in either mode: one instance is held
+ * by one thread at a time (its other threads wait, or get {@code false}). Readers of one JVM
+ * that should read together take an instance each; their shared holds then coexist.
+ *
  * <p><b>Writers are not starved.</b> An exclusive {@link Portlock#acquire()} that has to wait
  * first holds the key's <em>writer gate</em> (a quorum of the three ports that follow the key's
  * own, or precede them when the key's ports end within three of 65535), exclusively, until it

@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * on that key's address: a namespace apart from the lock of the same key, which hashes the key
  * alone. A permit needs no quorum: a stranger on a permit's port (an outgoing connection's
  * ephemeral port, say) only takes that permit away, it can never let one holder too many in.
- * With the default scheme the ports lie within 40000-60063; a scheme whose range would put a
+ * With the default scheme the ports lie within 40000-60062; a scheme whose range would put a
  * permit past 65535 is refused at {@link Builder#build()}.
  *
  * <p><b>Every process must agree on {@code permits}.</b> The ports do not depend on it, so a

@@ -413,6 +413,7 @@ public final class Portlock implements AutoCloseable {
          *
          * @param mode the mode
          * @return this builder
+         * @throws NullPointerException if {@code mode} is null
          */
         public Builder mode(LockMode mode) {
             this.mode = Objects.requireNonNull(mode, "mode");
