@@ -224,9 +224,20 @@ class SharedLockTest {
         }
     }
 
+    /** A fresh key whose ports and writer gate are all free right now (no stranger on them). */
+    private static String keyWithFreeGate() {
+        for (int i = 0; i < 50; i++) {
+            LockPorts p = TestSupport.freePorts();
+            if (TestSupport.allPortsFree(ModeHold.writerGate(p))) {
+                return p.key();
+            }
+        }
+        throw new AssertionError("no key with free ports and gate in 50 tries");
+    }
+
     @Test
     void aWaitingWriterHoldsTheGateAndNewReadersWait() {
-        String key = freshKey();
+        String key = keyWithFreeGate();
         LockPorts gate = ModeHold.writerGate(PortScheme.DEFAULT.lockPorts(key));
         try (Portlock first = shared(key);
              Portlock writer = Portlock.builder(key).timeout(PATIENCE).build();
@@ -269,7 +280,7 @@ class SharedLockTest {
 
     @Test
     void contendedAndTimedOutAcquisitionsLeaveNoSocket() throws IOException {
-        String key = freshKey();
+        String key = keyWithFreeGate();
         long before = Fds.sockets();
         try (Portlock writer = new Portlock(key, Duration.ZERO);
              Portlock reader = Portlock.builder(key).mode(LockMode.SHARED)

@@ -18,6 +18,17 @@ import org.junit.jupiter.api.Test;
 
 class ModeHoldTest {
 
+    /** A fresh key's ports, free right now, with a free writer gate. */
+    private static LockPorts freeWithGate() {
+        for (int i = 0; i < 50; i++) {
+            LockPorts p = TestSupport.freePorts();
+            if (TestSupport.allPortsFree(ModeHold.writerGate(p))) {
+                return p;
+            }
+        }
+        throw new AssertionError("no key with free ports and gate in 50 tries");
+    }
+
     @Test
     void sharedFailsClearlyWhereThePlatformHasNoReusePort() {
         String why = ModeHold.Support.reason(false, "Windows 11");
@@ -46,7 +57,7 @@ class ModeHoldTest {
 
     @Test
     void theWriterGateMovesOnlyForwardAndLetsGoOnce() {
-        LockPorts p = TestSupport.freePorts();
+        LockPorts p = freeWithGate();
         LockPorts gate = ModeHold.writerGate(p);
         long before = Fds.sockets();
         WriterGate g = ModeHold.of(LockMode.EXCLUSIVE, p, PortBinder.DEFAULT).waitingWriter();
@@ -67,7 +78,7 @@ class ModeHoldTest {
 
     @Test
     void aSharedLocksGateDoesNothing() {
-        LockPorts p = TestSupport.freePorts();
+        LockPorts p = freeWithGate();
         WriterGate g = ModeHold.of(LockMode.SHARED, p, PortBinder.DEFAULT).waitingWriter();
         g.declare();
         assertFalse(g.held());
@@ -77,7 +88,7 @@ class ModeHoldTest {
 
     @Test
     void aRealFailureOnTheGateIsThrownAndLeavesNothing() {
-        LockPorts p = TestSupport.freePorts();
+        LockPorts p = freeWithGate();
         PortBinder emfile = address -> {
             throw new SocketException("Too many open files");
         };
@@ -91,7 +102,7 @@ class ModeHoldTest {
 
     @Test
     void aSharedAttemptLetsTheGateGoAndKeepsTwoPorts() {
-        LockPorts p = TestSupport.freePorts();
+        LockPorts p = freeWithGate();
         ModeHold shared = ModeHold.of(LockMode.SHARED, p, PortBinder.DEFAULT);
         long before = Fds.sockets();
         PortHandle a = shared.tryAcquire();
