@@ -14,8 +14,8 @@ import java.util.Objects;
  * How one {@code Portlock} takes its hold in its mode: an exclusive attempt is the plain
  * {@link Quorum}; a shared attempt takes the key's writer gate shared, then the key's ports
  * shared, then checks the Python original's Linux name, and lets the gate go. Also makes the
- * {@link WriterGate} an exclusive {@code acquire()} holds while it waits. Immutable and
- * thread-safe.
+ * {@link WriterGate} an exclusive {@code acquire()} holds while it waits. Thread-safe: its state
+ * is immutable but for the writer gate's ports, derived once on first need.
  */
 public final class ModeHold {
     /**
@@ -30,8 +30,12 @@ public final class ModeHold {
     private final LockPorts target;
     /** The same ports without the name: a shared hold cannot keep a name (one holder each). */
     private final LockPorts unnamed;
-    /** The key's writer gate. */
-    private final LockPorts gate;
+    /**
+     * The key's writer gate: set at construction for a shared lock (every attempt needs it), on
+     * first wait for an exclusive one (an uncontended lock never derives it). A racy single-check
+     * of an immutable value.
+     */
+    private LockPorts gate;
     /** The exclusive binder (the lock's own); shared holds bind with {@link #SHARED_BINDER}. */
     private final PortBinder binder;
     private final boolean shared;
@@ -40,7 +44,7 @@ public final class ModeHold {
             boolean shared) {
         this.target = Objects.requireNonNull(target, "target");
         this.unnamed = Objects.requireNonNull(unnamed, "unnamed");
-        this.gate = Objects.requireNonNull(gate, "gate");
+        this.gate = gate;
         this.binder = Objects.requireNonNull(binder, "binder");
         this.shared = shared;
     }
@@ -62,9 +66,8 @@ public final class ModeHold {
 
     /** As {@link #of(LockMode, LockPorts, PortBinder)} on a platform where {@code why} holds. */
     static ModeHold of(LockMode mode, LockPorts target, PortBinder binder, String why) {
-        LockPorts gate = writerGate(target);
         if (mode == LockMode.EXCLUSIVE) {
-            return new ModeHold(target, target, gate, binder, false);
+            return new ModeHold(target, target, null, binder, false);
         }
         if (why != null) {
             throw new IllegalStateException("cannot hold lock " + Checks.quote(target.key())
@@ -72,7 +75,7 @@ public final class ModeHold {
         }
         LockPorts unnamed = target.linuxName().isEmpty() ? target
                 : ports(target, target.basePort());
-        return new ModeHold(target, unnamed, gate, PortBinder.DEFAULT, true);
+        return new ModeHold(target, unnamed, writerGate(target), PortBinder.DEFAULT, true);
     }
 
     /**
@@ -163,7 +166,15 @@ public final class ModeHold {
      * @return a new gate, not yet held
      */
     public WriterGate waitingWriter() {
-        return new WriterGate(shared ? null : gate, binder);
+        if (shared) {
+            return new WriterGate(null, binder);
+        }
+        LockPorts g = gate;
+        if (g == null) {
+            g = writerGate(target);
+            gate = g; // LockPorts' final fields make the unsynchronized publication safe
+        }
+        return new WriterGate(g, binder);
     }
 
     private static ServerSocketChannel openShared(InetSocketAddress address) throws IOException {
