@@ -22,12 +22,14 @@ package io.github.k3portlock;
  * own, or precede them when the key's ports end within three of 65535), exclusively, until it
  * holds the lock or gives up. A shared attempt takes its hold only while it holds the gate
  * shared (with {@code SO_REUSEPORT}), for the few microseconds of the attempt. So once a writer
- * holds the gate no reader's hold can begin: the writer waits at most for the shared holds taken
- * before its gate was bound (one per reader that was in, or in the middle of an attempt), then
- * gets in at its next attempt (a wake on a reader's release, or at most {@code sleepTime}
- * later). Taking the gate itself is delayed only by readers in the middle of an attempt, each
- * for the time of a few binds. Among writers there is no order, as before. A writer that only
- * calls {@link Portlock#tryLock()}, and the Python original, hold no gate: readers that overlap
+ * holds the gate no reader's hold can begin. <b>The bound:</b> a waiting writer waits at most
+ * for the shared holds that began before it bound the gate (a reader instance has at most one),
+ * then gets in at its next attempt (a wake on a reader's release, or at most {@code sleepTime}
+ * later) unless another writer gets in first: among writers there is no order, as before.
+ * Taking the gate is delayed only by readers in the middle of an attempt, each for the time of a
+ * few binds. The bound needs the gate: a stranger on one of its ports is absorbed by its quorum,
+ * but strangers on two leave the writer as it was without a gate. A writer that only calls
+ * {@link Portlock#tryLock()}, and the Python original, hold no gate: readers that overlap
  * without end can keep them out. A process that dies holding the gate loses it with its
  * sockets, like any hold.
  *
