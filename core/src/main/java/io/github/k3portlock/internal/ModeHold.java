@@ -61,7 +61,10 @@ public final class ModeHold {
      *     {@code SO_REUSEPORT}
      */
     public static ModeHold of(LockMode mode, LockPorts target, PortBinder binder) {
-        return of(mode, target, binder, sharedUnavailableReason());
+        // Only a shared lock asks: learning it opens a socket, which an exclusive one never pays.
+        return of(mode, target, binder,
+                Objects.requireNonNull(mode, "mode") == LockMode.SHARED
+                        ? sharedUnavailableReason() : null);
     }
 
     /** As {@link #of(LockMode, LockPorts, PortBinder)} on a platform where {@code why} holds. */
