@@ -169,15 +169,17 @@ public final class ModeHold {
      * @return a new gate, not yet held
      */
     public WriterGate waitingWriter() {
-        if (shared) {
-            return new WriterGate(null, binder);
-        }
+        return new WriterGate(shared ? null : this, binder);
+    }
+
+    /** The writer gate's ports, derived on first need (an uncontended acquire never asks). */
+    LockPorts gate() {
         LockPorts g = gate;
         if (g == null) {
             g = writerGate(target);
             gate = g; // LockPorts' final fields make the unsynchronized publication safe
         }
-        return new WriterGate(g, binder);
+        return g;
     }
 
     private static ServerSocketChannel openShared(InetSocketAddress address) throws IOException {

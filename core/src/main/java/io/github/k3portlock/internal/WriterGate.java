@@ -1,7 +1,5 @@
 package io.github.k3portlock.internal;
 
-import io.github.k3portlock.LockPorts;
-
 /**
  * The writer gate of one exclusive {@code acquire()}: the key's gate ports, held exclusively from
  * the first attempt after a miss that can bind them until the acquire returns (holding the lock,
@@ -14,8 +12,8 @@ public final class WriterGate implements AutoCloseable {
      * {@code CLOSED} is final. Changed only through {@link #moveTo(State)}.
      */
     private State state = State.WANTED;
-    /** The gate's ports (null for a lock that takes no gate: a shared one). */
-    private final LockPorts gate;
+    /** Whose gate, derived on the first {@link #declare()} (null: a shared lock takes none). */
+    private final ModeHold owner;
     private final PortBinder binder;
     /** The held gate: non-null exactly in {@code HELD}. */
     private PortHandle held;
@@ -30,8 +28,8 @@ public final class WriterGate implements AutoCloseable {
         CLOSED
     }
 
-    WriterGate(LockPorts gate, PortBinder binder) {
-        this.gate = gate;
+    WriterGate(ModeHold owner, PortBinder binder) {
+        this.owner = owner;
         this.binder = binder;
     }
 
@@ -42,10 +40,10 @@ public final class WriterGate implements AutoCloseable {
      * @throws io.github.k3portlock.PortlockException on a bind failure other than contention
      */
     public void declare() {
-        if (state != State.WANTED || gate == null) {
+        if (state != State.WANTED || owner == null) {
             return;
         }
-        PortHandle h = Quorum.tryAcquire(gate, binder);
+        PortHandle h = Quorum.tryAcquire(owner.gate(), binder);
         if (h != null) {
             held = h;
             moveTo(State.HELD);
