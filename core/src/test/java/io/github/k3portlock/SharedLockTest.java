@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@link LockMode#SHARED}: readers together, never beside a writer, in real processes. */
 class SharedLockTest {
@@ -84,6 +85,36 @@ class SharedLockTest {
             assertTrue(reader.tryLock(), "a third reader, in this JVM");
             assertEquals(2, reader.lockPorts().quorum());
         }
+    }
+
+    @Test
+    void readersAndWritersInFiveProcessesNeverOverlap(@TempDir Path dir) throws IOException {
+        String key = freshKey();
+        List<Process> procs = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            boolean writer = i % 2 == 1; // two writers between three readers
+            Process p = ChildJvm.start(ModeChild.class, "sections",
+                    writer ? "exclusive" : "shared", key, "0", writer ? "30" : "100", "1",
+                    dir.toString());
+            children.add(p);
+            procs.add(p);
+        }
+        for (Process p : procs) {
+            ChildJvm.awaitLine(p, "READY", Duration.ofSeconds(60));
+        }
+        procs.forEach(p -> ChildJvm.send(p, "go"));
+        for (int i = 0; i < procs.size(); i++) {
+            Process p = procs.get(i);
+            String last = ChildJvm.awaitLine(p, "child's end", l -> l.startsWith("DONE")
+                    || l.startsWith("OVERLAP"), Duration.ofSeconds(120));
+            assertEquals(i % 2 == 1 ? "DONE 30" : "DONE 100", last);
+            assertEquals(0, ChildJvm.awaitExit(p, PATIENCE));
+        }
+        long[] c = ModeChild.counter(dir);
+        assertEquals(300, c[2], "reader sections");
+        assertEquals(60, c[4], "writer sections");
+        assertEquals(0, c[0] + c[3], "nobody inside at the end");
+        assertTrue(c[1] >= 2, "readers were inside together (most at once: " + c[1] + ")");
     }
 
     @Test
