@@ -1,6 +1,7 @@
 package io.github.k3portlock.zookeeper;
 
 import io.github.k3portlock.LockHandle;
+import io.github.k3portlock.LockMode;
 import io.github.k3portlock.PortlockException;
 import io.github.k3portlock.PortlockTimeoutException;
 import io.github.k3portlock.async.AsyncLocks;
@@ -147,6 +148,26 @@ public final class ZooKeeperLocks implements AsyncLocks {
         CompletableFuture<LockHandle> future = new CompletableFuture<>();
         recipe.start(key, base, nanos >= Checks.FOREVER_NANOS ? -1 : nanos, future);
         return future;
+    }
+
+    /**
+     * Not offered yet by this backend.
+     *
+     * @throws UnsupportedOperationException always
+     */
+    @Override
+    public CompletableFuture<LockHandle> acquire(String key, LockMode mode, Duration timeout) {
+        throw new UnsupportedOperationException("lock modes on ZooKeeper");
+    }
+
+    /**
+     * Not offered yet by this backend.
+     *
+     * @throws UnsupportedOperationException always
+     */
+    @Override
+    public CompletableFuture<LockHandle> acquirePermit(String key, int permits, Duration timeout) {
+        throw new UnsupportedOperationException("semaphores on ZooKeeper");
     }
 
     /**
