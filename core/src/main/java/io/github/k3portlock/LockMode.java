@@ -18,7 +18,8 @@ package io.github.k3portlock;
  * that should read together take an instance each; their shared holds then coexist.
  *
  * <p><b>Writers are not starved.</b> An exclusive {@link Portlock#acquire()} that has to wait
- * first holds the key's <em>writer gate</em> (a quorum of the three ports that follow the key's
+ * (and an exclusive {@code AsyncPortlock} acquisition that has to wait, the same way) first holds
+ * the key's <em>writer gate</em> (a quorum of the three ports that follow the key's
  * own, or precede them when the key's ports end within three of 65535), exclusively, until it
  * holds the lock or gives up. A shared attempt takes its hold only while it holds the gate
  * shared (with {@code SO_REUSEPORT}), for the few microseconds of the attempt. So once a writer

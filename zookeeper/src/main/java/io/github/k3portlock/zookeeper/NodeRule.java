@@ -26,7 +26,7 @@ enum NodeRule {
     static final String READ_NAME = "__READ__";
     /** The write lock's node name prefix in Curator's read/write lock (as long as the read's). */
     static final String WRITE_NAME = "__WRIT__";
-    /** Curator's {@code SortingLockInternalsDriver}: the text after the last read, then write, name. */
+    /** Curator's {@code SortingLockInternalsDriver}: after the last read, then write, name. */
     private static final Comparator<String> READ_WRITE_ORDER = Comparator.comparing(
             child -> afterLast(afterLast(child, READ_NAME), WRITE_NAME));
 
