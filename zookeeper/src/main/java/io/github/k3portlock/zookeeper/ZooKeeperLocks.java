@@ -39,6 +39,12 @@ import org.apache.curator.utils.PathUtils;
  * this class therefore exclude each other. (Curator's reentrancy is per
  * {@code InterProcessMutex} object and thread; this class is not reentrant.)
  *
+ * <p><b>Shared holds and semaphores.</b> With {@link Builder#layout(Layout)
+ * layout(Layout.READ_WRITE)} the locks are Curator's {@code InterProcessReadWriteLock} instead,
+ * whose write lock is the exclusive lock and whose read lock a {@link LockMode#SHARED} hold; the
+ * default layout refuses {@code SHARED} (see {@link Layout}). Permits are leases of Curator's
+ * {@code InterProcessSemaphoreV2} at {@link #semaphorePath(String) semaphorePath(key)}.
+ *
  * <p><b>Non-blocking.</b> Every ZooKeeper operation is issued with Curator's background API; a
  * waiting acquisition is a znode, a watch on its predecessor and a few objects here, with no thread
  * of its own, and nothing here ever blocks Curator's event thread. Futures are completed on the
