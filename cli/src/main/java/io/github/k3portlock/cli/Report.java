@@ -81,7 +81,9 @@ final class Report {
 
     /**
      * Formats an address as every portlock message does: {@code 127.0.0.1}, {@code ::1} (RFC 5952;
-     * core's one formatting helper).
+     * core's one formatting helper). Only {@code status} uses it, for a key's address, which
+     * {@code LockPorts.addressText()} gives through the public API: the last use of core's
+     * {@code internal} package in the CLI, to go with it.
      */
     static String host(InetAddress a) {
         return Addresses.host(a);
