@@ -1,5 +1,6 @@
 package io.github.k3portlock.cli;
 
+import io.github.k3portlock.LockMode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
@@ -98,8 +99,12 @@ final class RunCommand {
         String key = options.key;
         LockSource lock = options.zookeeper != null
                 ? ZooKeeperLockSource.create(RunOptions.SPEC, options.zookeeper, options.zkRoot,
-                        key)
-                : PortLockSource.create(RunOptions.SPEC, options.scheme, key);
+                        key, new ZooKeeperLockSource.Kind(options.zkReadWrite, options.shared,
+                                options.permits))
+                : options.permits != null
+                ? PermitSource.create(RunOptions.SPEC, options.scheme, key, options.permits)
+                : PortLockSource.create(RunOptions.SPEC, options.scheme, key,
+                        options.shared ? LockMode.SHARED : LockMode.EXCLUSIVE);
         source = lock;
         Duration timeout = options.timeout;
         long start = System.nanoTime();
