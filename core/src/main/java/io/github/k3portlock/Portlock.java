@@ -3,11 +3,10 @@ package io.github.k3portlock;
 import io.github.k3portlock.internal.Checks;
 import io.github.k3portlock.internal.LockErrors;
 import io.github.k3portlock.internal.LockEvents;
+import io.github.k3portlock.internal.ModeHold;
 import io.github.k3portlock.internal.PortBinder;
 import io.github.k3portlock.internal.PortHandle;
-import io.github.k3portlock.internal.Quorum;
-import io.github.k3portlock.internal.WakeLine;
-import io.github.k3portlock.internal.WakePolicy;
+import io.github.k3portlock.internal.WriterGate;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.locks.Condition;
@@ -43,6 +42,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Scope.</b> The lock is advisory, per network namespace, and not access-controlled: any
  * local process that binds the ports blocks it. A stranger on one of the three ports (an outgoing
  * connection using an ephemeral port, say) does not block it; the quorum absorbs one.
+ *
+ * <p><b>Modes.</b> A lock built with {@link Builder#mode(LockMode) mode(SHARED)} holds the key
+ * together with other shared holders and excludes exclusive ones; see {@link LockMode}.
  */
 public final class Portlock implements AutoCloseable {
     /** The Python original's default timeout for {@link #acquire()}: 1 second. */
@@ -53,7 +55,8 @@ public final class Portlock implements AutoCloseable {
     private final LockPorts target;
     private final long timeoutNanos;
     private final long sleepNanos;
-    private final PortBinder binder;
+    /** How this lock takes its hold in its mode, and the writer gate of its waits. */
+    private final ModeHold hold;
 
     private final ReentrantLock mutex = new ReentrantLock();
     private final Condition released = mutex.newCondition();
@@ -105,10 +108,15 @@ public final class Portlock implements AutoCloseable {
     }
 
     Portlock(LockPorts target, Duration timeout, Duration sleepTime, PortBinder binder) {
+        this(target, timeout, sleepTime, binder, LockMode.EXCLUSIVE);
+    }
+
+    Portlock(LockPorts target, Duration timeout, Duration sleepTime, PortBinder binder,
+            LockMode mode) {
         this.target = target;
         this.timeoutNanos = Checks.nanos(Checks.timeout(target.key(), timeout));
         this.sleepNanos = Checks.nanos(Checks.positive(target.key(), "sleepTime", sleepTime));
-        this.binder = Objects.requireNonNull(binder, "binder");
+        this.hold = ModeHold.of(mode, target, Objects.requireNonNull(binder, "binder"));
     }
 
     /**
@@ -138,7 +146,7 @@ public final class Portlock implements AutoCloseable {
             if (owner != null) {
                 return owner == me;
             }
-            PortHandle h = Quorum.tryAcquire(target, binder);
+            PortHandle h = hold.tryAcquire();
             if (h == null) {
                 return false;
             }
@@ -165,7 +173,8 @@ public final class Portlock implements AutoCloseable {
      */
     public void acquire() {
         long start = System.nanoTime();
-        AcquirePauses pauses = new AcquirePauses();
+        AcquirePauses pauses = new AcquirePauses(this);
+        WriterGate gate = hold.waitingWriter();
         try {
             while (true) {
                 if (tryLock()) {
@@ -176,66 +185,17 @@ public final class Portlock implements AutoCloseable {
                 if (remaining <= 0) {
                     throw LockErrors.timedOut(target, Duration.ofNanos(waited));
                 }
+                gate.declare(); // a waiting writer keeps new readers out (see LockMode)
                 pauses.pause(Math.min(sleepNanos, remaining));
             }
         } finally {
+            gate.close(); // after the lock is taken: readers then wait for the lock itself
             pauses.close();
         }
     }
 
-    /**
-     * The pauses of one {@link #acquire()}: in a read on a {@link WakeLine} line to the holder when
-     * one can be had, which returns the moment the holder's port closes; otherwise on the
-     * condition a release by this instance signals. Either way no longer than the pause.
-     */
-    private final class AcquirePauses implements AutoCloseable {
-        private final WakePolicy policy = new WakePolicy();
-        private WakeLine line;
-        private boolean stranger;
-
-        void pause(long nanos) {
-            // While this instance holds the lock (another thread does), its release signals the
-            // condition: no line is needed.
-            if (line == null && !stranger && policy.mayConnect() && !hasLocked()) {
-                long t0 = System.nanoTime();
-                line = WakeLine.connect(target, nanos);
-                nanos -= System.nanoTime() - t0;
-                if (nanos <= 0) {
-                    return; // the connect used up the pause (a dropped handshake): attempt
-                }
-            }
-            if (line == null || nanos < 1_000_000) {
-                // No holder to connect to (a free port after a race, the Python original, a
-                // full queue), or less than the socket timeout's millisecond left: as before.
-                policy.reset();
-                Portlock.this.pause(nanos);
-                return;
-            }
-            switch (line.await(nanos)) {
-                case RESET -> {
-                    // A lost wake (or a peer that resets every connection at once, no holder):
-                    // a plain pause follows, see WakePolicy.MAX_FUTILE_WAKES.
-                    policy.wokeInVain();
-                    line = null;
-                }
-                case STRANGER -> {
-                    stranger = true; // not a holder: poll for the rest of this wait
-                    line = null;
-                }
-                case TIMED_OUT -> policy.reset();
-            }
-        }
-
-        @Override
-        public void close() {
-            if (line != null) {
-                line.close();
-            }
-        }
-    }
-
     /** Waits before the next attempt; woken early when another thread of this instance releases. */
-    private void pause(long nanos) {
+    void pause(long nanos) {
         mutex.lock();
         try {
             // Whoever holds it (another thread of this instance, another instance, another
@@ -332,7 +292,7 @@ public final class Portlock implements AutoCloseable {
     @Override
     public String toString() {
         return "Portlock{key=" + Checks.quote(target.key()) + ", " + target
-                + (hasLocked() ? ", held" : "") + "}";
+                + (hold.shared() ? ", shared" : "") + (hasLocked() ? ", held" : "") + "}";
     }
 
     /**
@@ -344,6 +304,7 @@ public final class Portlock implements AutoCloseable {
         private Duration timeout = DEFAULT_TIMEOUT;
         private Duration sleepTime = DEFAULT_SLEEP_TIME;
         private PortScheme scheme = PortScheme.DEFAULT;
+        private LockMode mode = LockMode.EXCLUSIVE;
 
         private Builder(String key) {
             this.key = key;
@@ -385,12 +346,28 @@ public final class Portlock implements AutoCloseable {
         }
 
         /**
+         * Sets how the lock holds the key (default {@link LockMode#EXCLUSIVE}), see
+         * {@link LockMode}.
+         *
+         * @param mode the mode
+         * @return this builder
+         * @throws NullPointerException if {@code mode} is null
+         */
+        public Builder mode(LockMode mode) {
+            this.mode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /**
          * Builds the lock.
          *
          * @return a new, unlocked {@link Portlock}
+         * @throws IllegalStateException if the mode is {@code SHARED} and this platform offers no
+         *     {@code SO_REUSEPORT} (Windows)
          */
         public Portlock build() {
-            return new Portlock(scheme.lockPorts(key), timeout, sleepTime, PortBinder.DEFAULT);
+            return new Portlock(scheme.lockPorts(key), timeout, sleepTime, PortBinder.DEFAULT,
+                    mode);
         }
     }
 }

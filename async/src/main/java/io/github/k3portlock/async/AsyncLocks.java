@@ -1,6 +1,7 @@
 package io.github.k3portlock.async;
 
 import io.github.k3portlock.LockHandle;
+import io.github.k3portlock.LockMode;
 import io.github.k3portlock.PortlockException;
 import io.github.k3portlock.PortlockTimeoutException;
 import java.time.Duration;
@@ -14,6 +15,10 @@ import java.util.function.Function;
  * one host ({@link AsyncPortlock}) or a coordination service spanning hosts (the ZooKeeper
  * backend, {@code io.github.k3portlock.zookeeper.ZooKeeperLocks}). Code written against this
  * interface runs unchanged on either backend; only the instance changes.
+ *
+ * <p>Beside the exclusive lock, every backend offers shared (read) holds,
+ * {@link #acquire(String, LockMode, Duration)}, and counting semaphores,
+ * {@link #acquirePermit(String, int, Duration)}.
  *
  * <pre>{@code
  * AsyncLocks locks = oneHost ? AsyncPortlock.create() : ZooKeeperLocks.create(curator, "/locks");
@@ -70,6 +75,46 @@ public interface AsyncLocks {
     CompletableFuture<LockHandle> acquire(String key, Duration timeout);
 
     /**
+     * Acquires the lock on {@code key} in {@code mode}, waiting up to {@code timeout}, as
+     * {@link #acquire(String, Duration)}: {@link LockMode#EXCLUSIVE} is exactly that acquisition;
+     * {@link LockMode#SHARED} holds the key together with other shared holders (in any process,
+     * and in this instance) and never beside an exclusive one. A waiting exclusive acquisition is
+     * not starved by readers that keep overlapping: readers that begin after it wait (each
+     * backend says its bound). A backend that cannot honour the mode on this key fails at once,
+     * never by holding the key without excluding what it should.
+     *
+     * @param key the lock key, not empty
+     * @param mode how to hold the key
+     * @param timeout how long to wait; zero means "only if free at once"
+     * @return a future of the handle, returned at once
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate, or
+     *     {@code timeout} is negative
+     * @throws IllegalStateException if the backend cannot take holds in {@code mode} (see its
+     *     documentation)
+     */
+    CompletableFuture<LockHandle> acquire(String key, LockMode mode, Duration timeout);
+
+    /**
+     * Acquires one of {@code permits} permits of the semaphore {@code key}, waiting up to
+     * {@code timeout}: at most {@code permits} handles of that semaphore, in any process, are
+     * valid at once. The semaphore's key is a namespace apart from the lock of the same key.
+     * Every user of a semaphore must pass the same {@code permits}; each backend says what
+     * happens when they disagree. Each call takes one more permit (no reentrancy, no owner); the
+     * handle may be released from any thread, once. The future completes as
+     * {@link #acquire(String, Duration)}'s does.
+     *
+     * @param key the semaphore's key, not empty
+     * @param permits how many holders at once, at least 1 (each backend says its maximum)
+     * @param timeout how long to wait; zero means "only if a permit is free at once"
+     * @return a future of the handle, returned at once
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate,
+     *     {@code permits} is out of range, or {@code timeout} is negative
+     */
+    CompletableFuture<LockHandle> acquirePermit(String key, int permits, Duration timeout);
+
+    /**
      * Runs {@code action} under the lock on {@code key} and releases the lock however it ends.
      *
      * <p>Once the lock is acquired (waiting up to {@code timeout}), {@code action} is called with
@@ -99,5 +144,29 @@ public interface AsyncLocks {
             Function<? super LockHandle, ? extends CompletionStage<T>> action) {
         Objects.requireNonNull(action, "action");
         return new WithLockCall<>(key, action, r -> { }, acquire(key, timeout)).result;
+    }
+
+    /**
+     * Runs {@code action} under the lock on {@code key} held in {@code mode}, as
+     * {@link #withLock(String, Duration, Function)} does under the exclusive lock.
+     *
+     * <p>The default implementation calls {@link #acquire(String, LockMode, Duration)} and runs
+     * the action when that future completes, wired as {@code withLock} without a mode.
+     *
+     * @param <T> the result type
+     * @param key the lock key, not empty
+     * @param mode how to hold the key
+     * @param timeout how long to wait for the lock
+     * @param action starts the work to do under the lock and returns its stage
+     * @return a future of the stage's result
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate, or
+     *     {@code timeout} is negative
+     * @throws IllegalStateException if the backend cannot take holds in {@code mode}
+     */
+    default <T> CompletableFuture<T> withLock(String key, LockMode mode, Duration timeout,
+            Function<? super LockHandle, ? extends CompletionStage<T>> action) {
+        Objects.requireNonNull(action, "action");
+        return new WithLockCall<>(key, action, r -> { }, acquire(key, mode, timeout)).result;
     }
 }

@@ -1,23 +1,20 @@
 package io.github.k3portlock.async;
 
 import io.github.k3portlock.LockHandle;
+import io.github.k3portlock.LockMode;
 import io.github.k3portlock.PortScheme;
+import io.github.k3portlock.PortSemaphore;
 import io.github.k3portlock.Portlock;
 import io.github.k3portlock.PortlockException;
 import io.github.k3portlock.PortlockTimeoutException;
 import io.github.k3portlock.internal.Checks;
-import io.github.k3portlock.internal.LockEvents;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
@@ -68,7 +65,7 @@ public final class AsyncPortlock implements AsyncLocks {
     final ShutdownWatch watch;
     private final PortScheme scheme;
 
-    private final ConcurrentHashMap<String, KeyPoller> pollers = new ConcurrentHashMap<>();
+    private final Pollers pollers = new Pollers(this);
     /** Waiters queued in this instance, counted by its pollers' queues. */
     final AtomicInteger pending = new AtomicInteger();
     /** Handles granted to a waiter whose future was completed elsewhere first; for tests. */
@@ -84,7 +81,7 @@ public final class AsyncPortlock implements AsyncLocks {
         this.tuning = tuning;
         this.watch = new ShutdownWatch(b.scheduler,
                 b.completionExecutor instanceof ExecutorService es ? es : null,
-                tuning.shutdownCheck().toNanos(), pollers::values, pending::get);
+                tuning.shutdownCheck().toNanos(), pollers::all, pending::get);
     }
 
     /**
@@ -120,7 +117,7 @@ public final class AsyncPortlock implements AsyncLocks {
     public CompletableFuture<LockHandle> acquire(String key) {
         Checks.key(key); // null, empty, unpaired surrogates: as Portlock reports them
         CompletableFuture<LockHandle> future = new CompletableFuture<>();
-        start(key, -1, future);
+        pollers.startExclusive(key, -1, future);
         return future;
     }
 
@@ -144,34 +141,65 @@ public final class AsyncPortlock implements AsyncLocks {
         Checks.key(key); // null, empty, unpaired surrogates: as Portlock reports them
         long timeoutNanos = timeoutNanos(key, timeout);
         CompletableFuture<LockHandle> future = new CompletableFuture<>();
-        start(key, timeoutNanos, future);
+        pollers.startExclusive(key, timeoutNanos, future);
         return future;
     }
 
     /**
-     * Runs {@code action} under the lock on {@code key} and releases the lock however it ends.
+     * {@inheritDoc}
      *
-     * <p>Once the lock is acquired (waiting up to {@code timeout}), {@code action} is called with
-     * the handle, on the completion executor. The returned future completes like the stage the
-     * action returns, after the lock has been released; if acquiring fails, it completes with that
-     * failure and the action is not called. The lock is released when the action's stage
-     * completes normally or exceptionally, when the action throws or returns {@code null} (the
-     * future then fails with that exception, or a {@link NullPointerException}), and at once when
-     * the returned future is completed by anyone else ({@code cancel}, {@code orTimeout},
-     * {@code completeExceptionally}). If that happens before the action was called, the action
-     * is never called, even if the lock had already been taken. Otherwise the action's stage is
-     * <em>not</em> cancelled: it may be shared, and cancelling a {@code CompletableFuture} stops
-     * no work anyway; whatever it still does, it does without the lock. Cancel it yourself if it
-     * must stop.
+     * <p>A shared hold is the key's ports bound with {@code SO_REUSEPORT}, an exclusive one is
+     * {@link #acquire(String, Duration)} (see {@link LockMode}). Shared acquisitions of this
+     * instance hold together; each is woken by the release of the exclusive holder it waits for.
+     * An exclusive acquisition that has to wait holds the key's writer gate until it holds the
+     * key or gives up, as {@code Portlock.acquire()} does: readers that begin after it wait.
      *
-     * @param <T> the result type
-     * @param key the lock key, not empty
-     * @param timeout how long to wait for the lock, as in {@link #acquire(String, Duration)}
-     * @param action starts the work to do under the lock and returns its stage
-     * @return a future of the stage's result
-     * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate, or
-     *     {@code timeout} is negative
+     * @throws IllegalStateException if {@code mode} is {@code SHARED} and this platform offers
+     *     no {@code SO_REUSEPORT}
+     */
+    @Override
+    public CompletableFuture<LockHandle> acquire(String key, LockMode mode, Duration timeout) {
+        Checks.key(key);
+        long timeoutNanos = timeoutNanos(key, timeout);
+        CompletableFuture<LockHandle> future = new CompletableFuture<>();
+        if (Objects.requireNonNull(mode, "mode") == LockMode.EXCLUSIVE) {
+            pollers.startExclusive(key, timeoutNanos, future);
+        } else {
+            pollers.startShared(key, timeoutNanos, future);
+        }
+        return future;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The permits are {@link PortSemaphore}'s ports for {@code key} and {@code permits} in this
+     * instance's scheme, so acquisitions here and {@code PortSemaphore}s count together. Waiters
+     * poll (a first delay backing off to the sleep time): any holder may release first, and no
+     * single line can watch them all.
+     *
+     * @throws IllegalArgumentException also if {@code permits} exceeds
+     *     {@value PortSemaphore#MAX_PERMITS}, or the last permit's port would pass 65535
+     */
+    @Override
+    public CompletableFuture<LockHandle> acquirePermit(String key, int permits, Duration timeout) {
+        Checks.key(key);
+        long timeoutNanos = timeoutNanos(key, timeout);
+        PortSemaphore semaphore = PortSemaphore.builder(key, permits).scheme(scheme).build();
+        CompletableFuture<LockHandle> future = new CompletableFuture<>();
+        pollers.startPermit(semaphore, timeoutNanos, future);
+        return future;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The action's stage is not cancelled when the returned future is completed elsewhere: it
+     * may be shared, and cancelling a {@code CompletableFuture} stops no work anyway; whatever it
+     * still does, it does without the lock. Cancel it yourself if it must stop.
+     *
+     * @throws NullPointerException {@inheritDoc}
+     * @throws IllegalArgumentException {@inheritDoc}
      */
     @Override
     public <T> CompletableFuture<T> withLock(String key, Duration timeout,
@@ -181,7 +209,7 @@ public final class AsyncPortlock implements AsyncLocks {
         Objects.requireNonNull(action, "action");
         WithLockCall<T> call = new WithLockCall<>(key, action, tuning.beforeAction(),
                 new CompletableFuture<>());
-        start(key, timeoutNanos, call.acquired);
+        pollers.startExclusive(key, timeoutNanos, call.acquired);
         return call.result;
     }
 
@@ -192,41 +220,6 @@ public final class AsyncPortlock implements AsyncLocks {
                 + ", sleepTime=" + Duration.ofNanos(backoff.sleepNanos())
                 + ", keys=" + pollers.size()
                 + ", waiting=" + pending.get() + "}";
-    }
-
-    private void start(String key, long timeoutNanos, CompletableFuture<LockHandle> future) {
-        long now = now();
-        boolean timed = timeoutNanos >= 0;
-        Acquisition w = new Acquisition(future, now, timed, timed ? now + timeoutNanos : 0);
-        if (scheduler.isShutdown()) {
-            w.done();
-            completer.fail(w, Failures.schedulerShutDown(scheme.lockPorts(key), scheduler));
-            return;
-        }
-        KeyPoller poller;
-        do {
-            poller = pollers.computeIfAbsent(key, k -> new KeyPoller(this, scheme.lockPorts(k)));
-        } while (!poller.start(w));
-        KeyPoller p = poller;
-        LockEvents.Wait event = LockEvents.beginWait(); // null unless the flight recorder wants it
-        // Registered after start(): nobody else can complete this future before we return it.
-        future.whenComplete((value, failure) -> {
-            p.onFutureDone(w, value);
-            LockEvents.endWait(event, key, outcome(value, failure));
-        });
-    }
-
-    /** How a wait ended, for the flight recorder's Wait event. */
-    private static String outcome(LockHandle value, Throwable failure) {
-        if (failure == null) {
-            return value != null ? "acquired" : "completed by the caller";
-        }
-        Throwable f = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
-        if (f instanceof PortlockTimeoutException || f instanceof TimeoutException) {
-            return "timeout";
-        }
-        return f instanceof CancellationException ? "cancelled" : "error";
     }
 
     /** The timeout in nanoseconds, or {@code -1} for none (a century or more). */
@@ -245,12 +238,16 @@ public final class AsyncPortlock implements AsyncLocks {
     }
 
     void retire(KeyPoller poller) {
-        pollers.remove(poller.target.key(), poller);
+        pollers.retire(poller);
     }
 
     /** Number of keys with a poller (waiters or a handle out), for tests. */
     int activeKeys() {
         return pollers.size();
+    }
+
+    PortScheme scheme() {
+        return scheme;
     }
 
     private static final class DefaultInstance {

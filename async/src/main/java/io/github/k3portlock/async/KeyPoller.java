@@ -4,7 +4,6 @@ import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.PortlockException;
 import io.github.k3portlock.PortlockTimeoutException;
 import io.github.k3portlock.internal.PortHandle;
-import io.github.k3portlock.internal.Quorum;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.locks.ReentrantLock;
@@ -75,15 +74,17 @@ final class KeyPoller {
     private Instant heldSince;
     private final PollTimer timer;
     private final KeyWakeLine line;
+    private final KeyHold hold; // how attempts take the key; an exclusive one's writer gate
 
-    KeyPoller(AsyncPortlock owner, LockPorts target) {
+    KeyPoller(AsyncPortlock owner, LockPorts target, KeyHold hold) {
         this.owner = owner;
         this.target = target;
+        this.hold = hold;
         this.delivery = new GrantDelivery(this, owner, target);
         this.queue = new AcquisitionQueue(owner.pending);
         this.timer = new PollTimer(owner.scheduler, this::onTimer);
         this.line = new KeyWakeLine(this, target, owner.backoff.sleepNanos(),
-                owner.tuning.wake());
+                owner.tuning.wake() && hold.wakes());
     }
 
     /** Runs {@code step} under the lock, then carries out what it decided, unlocked. */
@@ -104,6 +105,7 @@ final class KeyPoller {
                     + " for lock '" + target.key() + "'");
         }
         phase = next;
+        hold.polling(next == Phase.POLLING); // else it holds, idles or retires: gate let go
     }
 
     /**
@@ -142,7 +144,7 @@ final class KeyPoller {
     private void startIdleLocked(Acquisition w, long now, DeferredCompletions out) {
         PortHandle ph;
         try {
-            ph = Quorum.tryAcquire(target, owner.tuning.binder());
+            ph = hold.tryAcquire();
         } catch (Throwable e) {
             ph = null;
             out.fail(w, Failures.unexpected(target, e));
@@ -175,8 +177,7 @@ final class KeyPoller {
         try {
             switch (w.state()) {
                 case WAITING -> {
-                    // Completed elsewhere (cancel, orTimeout): leave the queue so that the lock
-                    // is never handed to it; stop polling if it was the last one.
+                    // Completed elsewhere (cancel, orTimeout): out of the queue, never handed it.
                     queue.remove(w);
                     w.done();
                     if (!queue.hasLive()) {
@@ -245,7 +246,7 @@ final class KeyPoller {
             boolean woken) {
         PortHandle ph;
         try {
-            ph = Quorum.tryAcquire(target, owner.tuning.binder());
+            ph = hold.tryAcquire();
         } catch (Throwable e) {
             // A permanent failure (address not local, out of file descriptors): it would fail the
             // same way for every waiter, so fail them all now rather than at their deadlines.
@@ -338,9 +339,10 @@ final class KeyPoller {
         }
     }
 
-    /** After a failed attempt while waiters poll: a line to the holder, if one can be had. */
+    /** After a failed attempt while waiters poll: the writer gate, a line to the holder. */
     private void startWakeLocked(long now, DeferredCompletions out) {
         try {
+            hold.waiting(); // an exclusive waiter's writer gate: no new reader begins
             line.startLocked(now, out.io);
         } catch (PortlockException outOfDescriptors) {
             // Every attempt would fail the same way: fail the waiters now, as a bind would.

@@ -74,6 +74,20 @@
  * queued can therefore keep the lock from other processes indefinitely; share one instance ({@link
  * AsyncPortlock#create()} always returns the same one) and hold locks briefly.
  *
+ * <h2 id="modes-and-permits">Shared holds and permits</h2>
+ *
+ * <p>{@link AsyncPortlock#acquire(String, io.github.k3portlock.LockMode, java.time.Duration)}
+ * with {@code SHARED} and {@link AsyncPortlock#acquirePermit(String, int, java.time.Duration)}
+ * take the same ports as a shared {@link io.github.k3portlock.Portlock} and a {@link
+ * io.github.k3portlock.PortSemaphore}: they hold and count together with them, across processes.
+ * Each such acquisition has a poller of its own (holds of one key coexist, so there is nothing to
+ * queue behind or hand over), with the guarantees above: one scheduled task, no thread, nothing
+ * left when its future is completed elsewhere. A shared waiter watches the exclusive holder it
+ * waits for, as an exclusive waiter does; a permit waiter polls (any of the holders may release
+ * first, and a line watches only one). An exclusive poller that has to wait holds the key's
+ * writer gate until it holds the key or its last waiter leaves, so readers that begin after it
+ * wait (the bound is {@link io.github.k3portlock.LockMode}'s).
+ *
  * <h2 id="not-reentrant">Not reentrant</h2>
  *
  * <p>A handle is not counted per thread or per caller: acquiring a key that is already held through

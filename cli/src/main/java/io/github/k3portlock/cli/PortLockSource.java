@@ -1,5 +1,6 @@
 package io.github.k3portlock.cli;
 
+import io.github.k3portlock.LockMode;
 import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.Portlock;
@@ -18,12 +19,14 @@ final class PortLockSource implements LockSource {
 
     private final LockPorts ports;
     private final PortScheme scheme;
+    private final LockMode mode;
     /** The lock, once {@link #acquire} has made it. */
     private Portlock lock;
 
-    private PortLockSource(LockPorts ports, PortScheme scheme) {
+    private PortLockSource(LockPorts ports, PortScheme scheme, LockMode mode) {
         this.ports = ports;
         this.scheme = scheme;
+        this.mode = mode;
     }
 
     /**
@@ -31,9 +34,10 @@ final class PortLockSource implements LockSource {
      *
      * @throws Args.UsageException for a bad key or scheme
      */
-    static PortLockSource create(Args.Spec spec, SchemeOptions scheme, String key) {
+    static PortLockSource create(Args.Spec spec, SchemeOptions scheme, String key,
+            LockMode mode) {
         LockPorts ports = Main.ports(spec, scheme, key);
-        return new PortLockSource(ports, Main.scheme(spec, scheme));
+        return new PortLockSource(ports, Main.scheme(spec, scheme), mode);
     }
 
     /** With {@code --verbose}: says once if this run cannot exclude the Python original. */
@@ -43,12 +47,12 @@ final class PortLockSource implements LockSource {
 
     @Override
     public String describe() {
-        return ports.toString();
+        return ports + (mode == LockMode.SHARED ? ", shared" : "");
     }
 
     @Override
     public boolean acquire(Duration timeout, Runnable waiting) {
-        lock = Portlock.builder(ports.key()).scheme(scheme)
+        lock = Portlock.builder(ports.key()).scheme(scheme).mode(mode)
                 .timeout(timeout == null ? Durations.MAX : timeout).build();
         if (lock.tryLock()) {
             return true;

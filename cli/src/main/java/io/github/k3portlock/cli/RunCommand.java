@@ -1,5 +1,6 @@
 package io.github.k3portlock.cli;
 
+import io.github.k3portlock.LockMode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
@@ -99,9 +100,13 @@ final class RunCommand {
         LockSource lock;
         if (options.zookeeper != null) {
             lock = ZooKeeperLockSource.create(RunOptions.SPEC, options.zookeeper, options.zkRoot,
-                    key);
+                    key, new ZooKeeperLockSource.Kind(options.zkReadWrite, options.shared,
+                            options.permits));
+        } else if (options.permits != null) {
+            lock = PermitSource.create(RunOptions.SPEC, options.scheme, key, options.permits);
         } else {
-            PortLockSource ports = PortLockSource.create(RunOptions.SPEC, options.scheme, key);
+            PortLockSource ports = PortLockSource.create(RunOptions.SPEC, options.scheme, key,
+                    options.shared ? LockMode.SHARED : LockMode.EXCLUSIVE);
             ports.noticeInterop(options.verbose, err);
             lock = ports;
         }

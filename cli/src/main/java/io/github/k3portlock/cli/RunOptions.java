@@ -1,5 +1,6 @@
 package io.github.k3portlock.cli;
 
+import io.github.k3portlock.PortSemaphore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,10 +19,14 @@ final class RunOptions {
     /** The same with --nonblock, which gives up at once: a dead ensemble must not hold it up. */
     static final int ZK_NONBLOCK_CONNECTION_SECONDS = 2;
 
+    /** The zookeeper layout names --zk-layout takes. */
+    static final String LAYOUT_MUTEX = "mutex";
+    static final String LAYOUT_READ_WRITE = "read-write";
+
     static final Args.Spec SPEC = new Args.Spec("run", "[-hnqvV] [--wide-loopback]"
             + " [--allow-non-loopback] [-E=N] [--host=IP] [--port-count=N] [--range-size=N]"
-            + " [--range-start=PORT] [-w=DURATION] [--zookeeper=CONNECT [--zk-root=PATH]] KEY"
-            + " COMMAND...",
+            + " [--range-start=PORT] [-w=DURATION] [--shared | --permits=N]"
+            + " [--zookeeper=CONNECT [--zk-root=PATH] [--zk-layout=LAYOUT]] KEY COMMAND...",
             List.of("Runs COMMAND while holding the lock KEY, and exits with COMMAND's exit code."
                     + " COMMAND shares portlock's stdin, stdout and stderr. Without --timeout or"
                     + " --nonblock, waits as long as it takes.",
@@ -44,6 +49,15 @@ final class RunOptions {
                     + " descendants are then ended as on a signal, and portlock exits "
                     + Main.LOST + ". A portlock killed with SIGKILL, or a host that dies, keeps"
                     + " the lock until its session expires.",
+                "With --shared, the lock is held together with other --shared runs of KEY (in"
+                    + " any process), never beside an exclusive run; a waiting exclusive run"
+                    + " keeps later --shared runs out. With --permits=N, KEY is a semaphore: at"
+                    + " most N runs hold it at once (its permits are apart from the lock KEY;"
+                    + " every run must pass the same N). On ZooKeeper, --shared needs"
+                    + " --zk-layout=" + LAYOUT_READ_WRITE + " (Curator's"
+                    + " InterProcessReadWriteLock) in every run of KEY, exclusive ones included:"
+                    + " Curator's mutex and read/write lock do not see each other; --permits uses"
+                    + " Curator's InterProcessSemaphoreV2 at ZK-ROOT/%semaphore:KEY.",
                 "Options go before KEY; everything after KEY (and an optional --) is COMMAND."),
             options(), 1, true,
             List.of("", "DURATION: " + Durations.FORMS + ".", "",
@@ -69,6 +83,12 @@ final class RunOptions {
     /** The ZooKeeper connect string, {@code null} for the port lock. */
     final String zookeeper;
     final String zkRoot;
+    /** --zk-layout=read-write: Curator's read/write lock instead of its mutex. */
+    final boolean zkReadWrite;
+    /** --shared: hold the lock shared. */
+    final boolean shared;
+    /** --permits' N, or {@code null} for a lock. */
+    final Integer permits;
 
     private static List<Args.Opt> options() {
         List<Args.Opt> o = new ArrayList<>(List.of(
@@ -86,7 +106,15 @@ final class RunOptions {
                         + " ensemble at CONNECT (host:port[,host:port...][/chroot]).",
                         "--zookeeper"),
                 Args.Opt.value("PATH", "The znode under which --zookeeper's locks live (default "
-                        + ZK_DEFAULT_ROOT + ").", "--zk-root")));
+                        + ZK_DEFAULT_ROOT + ").", "--zk-root"),
+                Args.Opt.value("LAYOUT", "How --zookeeper's locks lay out their nodes: "
+                        + LAYOUT_MUTEX + " (default; Curator's InterProcessMutex) or "
+                        + LAYOUT_READ_WRITE + " (InterProcessReadWriteLock, needed by --shared);"
+                        + " every run of a key must pass the same.", "--zk-layout"),
+                Args.Opt.flag("Hold KEY shared, together with other --shared runs.",
+                        "--shared"),
+                Args.Opt.value("N", "Take one of N permits of the semaphore KEY (1-"
+                        + PortSemaphore.MAX_PERMITS + " for the port lock).", "--permits")));
         o.addAll(SchemeOptions.OPTIONS);
         o.add(Args.HELP);
         o.add(Args.VERSION);
@@ -112,6 +140,32 @@ final class RunOptions {
         zkRoot = a.has("--zk-root") ? a.value("--zk-root") : ZK_DEFAULT_ROOT;
         if (zookeeper == null && a.has("--zk-root")) {
             throw new Args.UsageException(SPEC, "--zk-root needs --zookeeper");
+        }
+        shared = a.has("--shared");
+        permits = a.intValue("--permits");
+        exclusive(a, "--shared", "--permits");
+        String layout = a.value("--zk-layout");
+        if (layout != null && !layout.equals(LAYOUT_MUTEX) && !layout.equals(LAYOUT_READ_WRITE)) {
+            throw new Args.UsageException(SPEC, "Invalid value for option '--zk-layout': '"
+                    + layout + "' (expected " + LAYOUT_MUTEX + " or " + LAYOUT_READ_WRITE + ")");
+        }
+        zkReadWrite = LAYOUT_READ_WRITE.equals(layout);
+        if (zookeeper == null && layout != null) {
+            throw new Args.UsageException(SPEC, "--zk-layout needs --zookeeper");
+        }
+        if (zookeeper != null && shared && !zkReadWrite) {
+            throw new Args.UsageException(SPEC, "--shared with --zookeeper needs --zk-layout="
+                    + LAYOUT_READ_WRITE + " (Curator's mutex has no shared mode), in every run"
+                    + " of the key");
+        }
+        if (permits != null && (permits < 1
+                || (zookeeper == null && permits > PortSemaphore.MAX_PERMITS))) {
+            throw new Args.UsageException(SPEC, "--permits must be 1-" + (zookeeper == null
+                    ? PortSemaphore.MAX_PERMITS : Integer.MAX_VALUE) + ", got " + permits);
+        }
+        if (permits != null && a.has("--port-count")) {
+            throw new Args.UsageException(SPEC, "--port-count shapes the lock and has no meaning"
+                    + " with --permits (a permit is one port)");
         }
         if (zookeeper != null) {
             for (Args.Opt o : SchemeOptions.OPTIONS) {

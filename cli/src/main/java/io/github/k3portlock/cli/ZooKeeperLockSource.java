@@ -1,6 +1,7 @@
 package io.github.k3portlock.cli;
 
 import io.github.k3portlock.LockHandle;
+import io.github.k3portlock.LockMode;
 import io.github.k3portlock.PortlockException;
 import io.github.k3portlock.PortlockTimeoutException;
 import io.github.k3portlock.zookeeper.LockPaths;
@@ -52,13 +53,19 @@ final class ZooKeeperLockSource implements LockSource {
     private final CuratorFramework client;
     private final ZooKeeperLocks locks;
     private final String key;
+    /** The mode of a lock (SHARED needs the read/write layout). */
+    private final LockMode mode;
+    /** A semaphore's permits, or {@code null} for a lock. */
+    private final Integer permits;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** The held lock; written by the main thread, read by the shutdown hook too. */
     private volatile ZooKeeperHandle handle;
 
-    private ZooKeeperLockSource(String connect, String root, String key) {
+    private ZooKeeperLockSource(String connect, String root, String key, Kind kind) {
         this.connect = connect;
         this.key = key;
+        this.mode = kind.shared ? LockMode.SHARED : LockMode.EXCLUSIVE;
+        this.permits = kind.permits;
         // Checked here, not when the client connects: a bad port is a usage error, not an outage.
         chroot = new ConnectStringParser(connect).getChrootPath();
         client = CuratorFrameworkFactory.builder().connectString(connect)
@@ -66,7 +73,8 @@ final class ZooKeeperLockSource implements LockSource {
                 .connectionTimeoutMs((int) CONNECTION_TIMEOUT.toMillis())
                 .retryPolicy(new ExponentialBackoffRetry(200, 3)).build();
         try {
-            locks = ZooKeeperLocks.create(client, root);
+            locks = ZooKeeperLocks.builder(client, root).layout(kind.readWrite
+                    ? ZooKeeperLocks.Layout.READ_WRITE : ZooKeeperLocks.Layout.MUTEX).build();
         } catch (IllegalArgumentException e) {
             client.close();
             throw e;
@@ -75,11 +83,22 @@ final class ZooKeeperLockSource implements LockSource {
     }
 
     /**
-     * Creates the client (not yet connected).
+     * What to take: a lock in a layout and mode, or a permit.
+     *
+     * @param readWrite Curator's read/write lock layout instead of its mutex
+     * @param shared hold the lock shared (needs {@code readWrite})
+     * @param permits a semaphore's permits, or {@code null} for a lock
+     */
+    record Kind(boolean readWrite, boolean shared, Integer permits) {
+    }
+
+    /**
+     * Creates the client (not yet connected) for a lock of {@code kind}.
      *
      * @throws Args.UsageException for a bad connect string, root path or key
      */
-    static ZooKeeperLockSource create(Args.Spec spec, String connect, String root, String key) {
+    static ZooKeeperLockSource create(Args.Spec spec, String connect, String root, String key,
+            Kind kind) {
         String expected = " (expected HOST:PORT[,HOST:PORT...][/CHROOT])";
         if (connect.isBlank()) {
             throw new Args.UsageException(spec, "Invalid value for option '--zookeeper': empty"
@@ -93,7 +112,7 @@ final class ZooKeeperLockSource implements LockSource {
                     + connect + "': " + (why.isEmpty() ? e.getMessage() : why) + expected);
         }
         try {
-            return new ZooKeeperLockSource(connect, root, key);
+            return new ZooKeeperLockSource(connect, root, key, kind);
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new Args.UsageException(spec, "--zookeeper " + connect + " --zk-root " + root
                     + ": " + e.getMessage());
@@ -103,7 +122,19 @@ final class ZooKeeperLockSource implements LockSource {
     /** What the lock is, for messages: {@code /k3portlock/KEY on zk1:2181}. */
     @Override
     public String describe() {
-        return locks.lockPath(key) + " on " + connect;
+        if (permits != null) {
+            return "semaphore " + locks.semaphorePath(key) + " on " + connect + ", " + permits
+                    + (permits == 1 ? " permit" : " permits");
+        }
+        return locks.lockPath(key) + " on " + connect
+                + (mode == LockMode.SHARED ? ", shared" : "");
+    }
+
+    /** The request: the lock in its mode, or a permit; {@code null} waits as long as it takes. */
+    private CompletableFuture<LockHandle> request(Duration timeout) {
+        Duration t = timeout == null ? Durations.MAX : timeout;
+        return permits != null ? locks.acquirePermit(key, permits, t)
+                : locks.acquire(key, mode, t);
     }
 
     /**
@@ -125,13 +156,11 @@ final class ZooKeeperLockSource implements LockSource {
         }
         checkChroot();
         CompletableFuture<LockHandle> f;
-        if (timeout == null) {
-            f = locks.acquire(key);
-        } else if (timeout.isZero()) {
-            f = locks.acquire(key, Duration.ZERO);
+        if (timeout == null || timeout.isZero()) {
+            f = request(timeout);
         } else {
             Duration left = timeout.minusNanos(System.nanoTime() - start);
-            f = locks.acquire(key, left.isNegative() || left.isZero() ? Duration.ofNanos(1) : left);
+            f = request(left.isNegative() || left.isZero() ? Duration.ofNanos(1) : left);
         }
         try {
             handle = (ZooKeeperHandle) f.get();
@@ -208,6 +237,9 @@ final class ZooKeeperLockSource implements LockSource {
      */
     @Override
     public String holder() {
+        if (permits != null || locks.layout() == ZooKeeperLocks.Layout.READ_WRITE) {
+            return heldCount();
+        }
         try {
             String path = locks.lockPath(key);
             List<String> nodes = client.getChildren().forPath(path);
@@ -219,6 +251,19 @@ final class ZooKeeperLockSource implements LockSource {
             return (s == null ? "held (its node just went)" : String.format(Locale.ROOT,
                     "held by ZooKeeper session 0x%x", s.getEphemeralOwner()))
                     + (nodes.size() > 1 ? ", " + (nodes.size() - 1) + " waiting" : "");
+        } catch (Exception e) {
+            return "held (holder unknown: " + e.getMessage() + ")";
+        }
+    }
+
+    /** For a semaphore or the read/write layout: how many nodes there are. */
+    private String heldCount() {
+        String path = permits != null ? locks.semaphorePath(key) + "/leases" : locks.lockPath(key);
+        try {
+            int n = client.checkExists().forPath(path) == null ? 0
+                    : client.getChildren().forPath(path).size();
+            return permits != null ? "held: " + n + " leases of " + permits + " permits"
+                    : "held (" + n + " holder and waiter nodes)";
         } catch (Exception e) {
             return "held (holder unknown: " + e.getMessage() + ")";
         }

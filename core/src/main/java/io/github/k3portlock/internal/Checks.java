@@ -142,4 +142,21 @@ public final class Checks {
         }
         return "'" + key.substring(0, end) + "…(" + key.length() + " chars)'";
     }
+
+    /**
+     * Checks a semaphore's number of permits: 1 to {@code max}.
+     *
+     * @param key the semaphore it is for, named in the message
+     * @param permits the number of permits
+     * @param max the largest number allowed
+     * @return {@code permits}
+     * @throws IllegalArgumentException if {@code permits} is out of range
+     */
+    public static int permits(String key, int permits, int max) {
+        if (permits < 1 || permits > max) {
+            throw new IllegalArgumentException("permits must be 1 to " + max + ", got " + permits
+                    + " for semaphore " + quote(key));
+        }
+        return permits;
+    }
 }

@@ -23,6 +23,8 @@ final class Acquisition {
 
     final String key;
     final String base;
+    /** The kind of node: a mutex's, or a read/write lock's read or write node. */
+    final NodeRule rule;
     final CompletableFuture<LockHandle> future;
     final boolean tryOnce;
     final long startNanos;
@@ -42,10 +44,11 @@ final class Acquisition {
     private long session;
     private volatile ScheduledFuture<?> timeout;
 
-    Acquisition(String key, String base, CompletableFuture<LockHandle> future, boolean tryOnce,
-            long startNanos) {
+    Acquisition(String key, String base, NodeRule rule, CompletableFuture<LockHandle> future,
+            boolean tryOnce, long startNanos) {
         this.key = key;
         this.base = base;
+        this.rule = rule;
         this.future = future;
         this.tryOnce = tryOnce;
         this.startNanos = startNanos;

@@ -14,6 +14,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.CuratorEvent;
 import org.apache.curator.framework.imps.CuratorFrameworkState;
@@ -40,6 +41,8 @@ final class LockRecipe {
     private final SessionWatch session;
     private final Set<Acquisition> waiting = ConcurrentHashMap.newKeySet();
     private final Set<ZooKeeperHandle> held = ConcurrentHashMap.newKeySet();
+    /** Told when the session is lost ({@code true}) or the connection is back: the leases. */
+    private volatile Consumer<Boolean> sessionListener = lost -> { };
 
     LockRecipe(CuratorFramework client, Executor completion, ScheduledExecutorService timer) {
         this.client = client;
@@ -57,13 +60,18 @@ final class LockRecipe {
         return held.size();
     }
 
-    /** Starts an acquisition; {@code timeoutNanos} -1 for none, 0 for one attempt. */
-    void start(String key, String base, long timeoutNanos, CompletableFuture<LockHandle> future) {
+    /**
+     * Starts an acquisition of a node of {@code rule} under {@code base}; {@code timeoutNanos}
+     * -1 for none, 0 for one attempt.
+     */
+    void start(String key, String base, NodeRule rule, long timeoutNanos,
+            CompletableFuture<LockHandle> future) {
         if (client.getState() != CuratorFrameworkState.STARTED) {
             throw new IllegalStateException("the Curator client is " + client.getState()
                     + ", not STARTED: cannot acquire lock '" + key + "'");
         }
-        Acquisition a = new Acquisition(key, base, future, timeoutNanos == 0, System.nanoTime());
+        Acquisition a = new Acquisition(key, base, rule, future, timeoutNanos == 0,
+                System.nanoTime());
         waiting.add(a);
         if (timeoutNanos > 0) {
             a.timeout(timer.schedule(() -> end(a, timeout(a)), timeoutNanos,
@@ -74,7 +82,7 @@ final class LockRecipe {
             client.create().creatingParentContainersIfNeeded().withProtection()
                     .withMode(CreateMode.EPHEMERAL_SEQUENTIAL)
                     .inBackground((c, event) -> created(a, event))
-                    .forPath(ZKPaths.makePath(base, LockPaths.LOCK_NAME));
+                    .forPath(ZKPaths.makePath(base, rule.nodeName));
         } catch (Exception e) {
             end(a, error(a, "could not create its node", e));
         }
@@ -124,16 +132,17 @@ final class LockRecipe {
             return;
         }
         List<String> sorted = new ArrayList<>(event.getChildren());
-        sorted.sort(LockPaths.SEQUENCE_ORDER);
+        sorted.sort(a.rule.order());
         int ours = sorted.indexOf(a.node());
+        String toWatch = ours < 0 ? null : a.rule.toWatch(sorted, ours);
         if (ours < 0) {
             end(a, error(a, "its node " + a.node() + " vanished (session expired?)", null));
-        } else if (ours == 0) {
+        } else if (toWatch == null) {
             grant(a);
         } else if (a.tryOnce) {
             end(a, timeout(a));
         } else {
-            watch(a, ZKPaths.makePath(a.base, sorted.get(ours - 1)));
+            watch(a, ZKPaths.makePath(a.base, toWatch));
         }
     }
 
@@ -269,6 +278,7 @@ final class LockRecipe {
         for (Acquisition a : waiting) {
             end(a, error(a, "the ZooKeeper session was lost", null));
         }
+        sessionListener.accept(true);
     }
 
     /** The connection is back: each waiter looks at its place again. */
@@ -276,6 +286,25 @@ final class LockRecipe {
         for (Acquisition a : waiting) {
             check(a);
         }
+        sessionListener.accept(false);
+    }
+
+    /** Sets who else hears of a lost session or a connection that is back (the leases). */
+    void sessionListener(Consumer<Boolean> listener) {
+        this.sessionListener = listener;
+    }
+
+    /**
+     * Makes a handle for a node granted by another recipe (a semaphore's lease): released,
+     * invalidated on session loss and counted as this recipe's own handles are.
+     */
+    ZooKeeperHandle adopt(String key, String nodePath, long token) {
+        ZooKeeperHandle h = new ZooKeeperHandle(this, key, nodePath, token);
+        held.add(h);
+        if (session.inErrorState()) {
+            h.invalidate(); // the listener may have run before the handle was in `held`
+        }
+        return h;
     }
 
     private interface Op {

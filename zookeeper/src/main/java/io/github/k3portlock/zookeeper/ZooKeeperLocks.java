@@ -1,6 +1,7 @@
 package io.github.k3portlock.zookeeper;
 
 import io.github.k3portlock.LockHandle;
+import io.github.k3portlock.LockMode;
 import io.github.k3portlock.PortlockException;
 import io.github.k3portlock.PortlockTimeoutException;
 import io.github.k3portlock.async.AsyncLocks;
@@ -36,6 +37,12 @@ import org.apache.curator.utils.PathUtils;
  * A process using {@code new InterProcessMutex(client, locks.lockPath(key))} and a process using
  * this class therefore exclude each other. (Curator's reentrancy is per
  * {@code InterProcessMutex} object and thread; this class is not reentrant.)
+ *
+ * <p><b>Shared holds and semaphores.</b> With {@link Builder#layout(Layout)
+ * layout(Layout.READ_WRITE)} the locks are Curator's {@code InterProcessReadWriteLock} instead,
+ * whose write lock is the exclusive lock and whose read lock a {@link LockMode#SHARED} hold; the
+ * default layout refuses {@code SHARED} (see {@link Layout}). Permits are leases of Curator's
+ * {@code InterProcessSemaphoreV2} at {@link #semaphorePath(String) semaphorePath(key)}.
  *
  * <p><b>Non-blocking.</b> Every ZooKeeper operation is issued with Curator's background API; a
  * waiting acquisition is a znode, a watch on its predecessor and a few objects here, with no thread
@@ -80,13 +87,43 @@ import org.apache.curator.utils.PathUtils;
  * released by garbage collection; release it (or its node goes with the session).
  */
 public final class ZooKeeperLocks implements AsyncLocks {
+    /** The most permits a semaphore may have here: Curator's leases have no smaller bound. */
+    public static final int MAX_PERMITS = Integer.MAX_VALUE;
+
     private final String root;
+    private final Layout layout;
     private final LockRecipe recipe;
+    private final SemaphoreRecipe semaphores;
+
+    /**
+     * How a key's lock path lays out its nodes: which Curator recipe this instance's locks
+     * exclude. Curator's mutex and its read/write lock do not see each other's nodes, so every
+     * process using a key must use the same layout.
+     */
+    public enum Layout {
+        /**
+         * Curator's {@code InterProcessMutex} (the default): the exclusive lock only. A
+         * {@link LockMode#SHARED} request fails with {@link IllegalStateException}: the layout
+         * has no shared node, and a lock that would not exclude the mutex is never taken.
+         */
+        MUTEX,
+        /**
+         * Curator's {@code InterProcessReadWriteLock}: the exclusive lock (also
+         * {@link ZooKeeperLocks#acquire(String, Duration)}) is its write lock ({@code __WRIT__}
+         * nodes), a shared hold its read lock ({@code __READ__} nodes). A read node waits for the
+         * write nodes before it, so a waiting writer keeps later readers out (FIFO). Processes
+         * using {@code InterProcessMutex} on the same path are <em>not</em> excluded.
+         */
+        READ_WRITE
+    }
 
     private ZooKeeperLocks(Builder b) {
         this.root = b.root;
+        this.layout = b.layout;
         Executor completion = b.completion == null ? RecipeExecutors.completion() : b.completion;
         this.recipe = new LockRecipe(b.client, completion, RecipeExecutors.timer());
+        this.semaphores = new SemaphoreRecipe(b.client, recipe, completion,
+                RecipeExecutors.timer());
     }
 
     /**
@@ -132,21 +169,101 @@ public final class ZooKeeperLocks implements AsyncLocks {
         return root + "/" + LockPaths.nodeName(key);
     }
 
+    /**
+     * Returns the znode path of the semaphore {@code key}: the root path, a slash,
+     * {@code %semaphore:} and {@link LockPaths#nodeName(String) the key escaped}; for example
+     * {@code /locks/%semaphore:ffmpeg}. No lock path is ever one ({@code %s} is no escape), so a
+     * semaphore and the lock of the same key are apart. Below it, Curator's
+     * {@code InterProcessSemaphoreV2} layout: {@code locks} and {@code leases}.
+     *
+     * @param key the semaphore's key
+     * @return the semaphore's path
+     * @throws NullPointerException if {@code key} is null
+     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate
+     */
+    public String semaphorePath(String key) {
+        return root + "/%semaphore:" + LockPaths.nodeName(key);
+    }
+
+    /**
+     * Returns the layout of this instance's locks.
+     *
+     * @return the layout
+     */
+    public Layout layout() {
+        return layout;
+    }
+
     @Override
     public CompletableFuture<LockHandle> acquire(String key) {
-        String base = lockPath(key);
-        CompletableFuture<LockHandle> future = new CompletableFuture<>();
-        recipe.start(key, base, -1, future);
-        return future;
+        return start(key, LockMode.EXCLUSIVE, -1);
     }
 
     @Override
     public CompletableFuture<LockHandle> acquire(String key, Duration timeout) {
-        String base = lockPath(key);
-        long nanos = Checks.nanos(Checks.timeout(key, timeout));
+        return start(key, LockMode.EXCLUSIVE, nanos(key, timeout));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Here the modes are those of the {@link Builder#layout(Layout) layout}: with
+     * {@link Layout#READ_WRITE}, Curator's read and write locks; with {@link Layout#MUTEX} (the
+     * default) only {@code EXCLUSIVE}.
+     *
+     * @throws NullPointerException {@inheritDoc}
+     * @throws IllegalArgumentException {@inheritDoc}
+     * @throws IllegalStateException if {@code mode} is {@code SHARED} and the layout is
+     *     {@link Layout#MUTEX}
+     */
+    @Override
+    public CompletableFuture<LockHandle> acquire(String key, LockMode mode, Duration timeout) {
+        long nanos = nanos(key, timeout);
+        return start(key, Objects.requireNonNull(mode, "mode"), nanos);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Here a permit is a lease of Curator's {@code InterProcessSemaphoreV2} on
+     * {@link #semaphorePath(String) semaphorePath(key)}, node-compatible with it: a process using
+     * {@code new InterProcessSemaphoreV2(client, locks.semaphorePath(key), permits)} counts
+     * together with this one. As there, each acquirer admits itself while at most its own
+     * {@code permits} leases exist: processes that disagree hold at most the largest number
+     * at once, and the ones that ask for fewer wait while more are held. Up to
+     * {@value #MAX_PERMITS} permits.
+     *
+     * @throws NullPointerException {@inheritDoc}
+     * @throws IllegalArgumentException {@inheritDoc}
+     */
+    @Override
+    public CompletableFuture<LockHandle> acquirePermit(String key, int permits, Duration timeout) {
+        String path = semaphorePath(key);
+        long nanos = nanos(key, timeout);
+        Checks.permits(key, permits, MAX_PERMITS);
         CompletableFuture<LockHandle> future = new CompletableFuture<>();
-        recipe.start(key, base, nanos >= Checks.FOREVER_NANOS ? -1 : nanos, future);
+        semaphores.start(key, path, permits, nanos, future);
         return future;
+    }
+
+    private CompletableFuture<LockHandle> start(String key, LockMode mode, long nanos) {
+        String base = lockPath(key);
+        NodeRule rule = layout == Layout.MUTEX ? NodeRule.MUTEX
+                : mode == LockMode.SHARED ? NodeRule.READ : NodeRule.WRITE;
+        if (mode == LockMode.SHARED && layout == Layout.MUTEX) {
+            throw new IllegalStateException("cannot hold lock '" + key + "' SHARED: the layout"
+                    + " is MUTEX (Curator's InterProcessMutex has no shared mode); build"
+                    + " ZooKeeperLocks with layout(Layout.READ_WRITE) in every process");
+        }
+        CompletableFuture<LockHandle> future = new CompletableFuture<>();
+        recipe.start(key, base, rule, nanos, future);
+        return future;
+    }
+
+    /** The timeout in nanoseconds: -1 for none (a century or more), 0 for one attempt. */
+    private static long nanos(String key, Duration timeout) {
+        long nanos = Checks.nanos(Checks.timeout(key, timeout));
+        return nanos >= Checks.FOREVER_NANOS ? -1 : nanos;
     }
 
     /**
@@ -158,9 +275,24 @@ public final class ZooKeeperLocks implements AsyncLocks {
     @Override
     public <T> CompletableFuture<T> withLock(String key, Duration timeout,
             Function<? super LockHandle, ? extends CompletionStage<T>> action) {
+        return withLock(key, LockMode.EXCLUSIVE, timeout, action);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Here the returned future also fails with a {@link PortlockException} when the handle is
+     * {@link ZooKeeperHandle#lost() lost} while the action runs.
+     *
+     * @throws IllegalStateException if {@code mode} is {@code SHARED} and the layout is
+     *     {@link Layout#MUTEX}
+     */
+    @Override
+    public <T> CompletableFuture<T> withLock(String key, LockMode mode, Duration timeout,
+            Function<? super LockHandle, ? extends CompletionStage<T>> action) {
         Objects.requireNonNull(action, "action");
         // The shared withLock wiring, with the action's stage failing when the lock is lost.
-        return AsyncLocks.super.withLock(key, timeout, handle -> {
+        return AsyncLocks.super.withLock(key, mode, timeout, handle -> {
             CompletionStage<T> stage = action.apply(handle);
             if (stage == null) {
                 return null; // reported by the shared wiring
@@ -183,13 +315,13 @@ public final class ZooKeeperLocks implements AsyncLocks {
 
     @Override
     public String toString() {
-        return "ZooKeeperLocks{root=" + root + ", waiting=" + recipe.waitingCount() + ", held="
-                + recipe.heldCount() + "}";
+        return "ZooKeeperLocks{root=" + root + ", " + layout + ", waiting=" + waitingCount()
+                + ", held=" + recipe.heldCount() + "}";
     }
 
-    /** Number of acquisitions waiting, for tests. */
+    /** Number of acquisitions waiting (locks and permits), for tests. */
     int waitingCount() {
-        return recipe.waitingCount();
+        return recipe.waitingCount() + semaphores.waitingCount();
     }
 
     /** Builds a {@link ZooKeeperLocks}. Not thread-safe. */
@@ -197,6 +329,7 @@ public final class ZooKeeperLocks implements AsyncLocks {
         private final CuratorFramework client;
         private final String root;
         private Executor completion;
+        private Layout layout = Layout.MUTEX;
 
         private Builder(CuratorFramework client, String rootPath) {
             this.client = Objects.requireNonNull(client, "client");
@@ -228,6 +361,20 @@ public final class ZooKeeperLocks implements AsyncLocks {
          */
         public Builder completionExecutor(Executor executor) {
             this.completion = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * Sets which Curator recipe the locks are laid out as (default {@link Layout#MUTEX},
+         * {@code InterProcessMutex}); see {@link Layout}. Every process using a key must choose
+         * the same layout: the two do not exclude each other.
+         *
+         * @param layout the layout
+         * @return this builder
+         * @throws NullPointerException if {@code layout} is null
+         */
+        public Builder layout(Layout layout) {
+            this.layout = Objects.requireNonNull(layout, "layout");
             return this;
         }
 

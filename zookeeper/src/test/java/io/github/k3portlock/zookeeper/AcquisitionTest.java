@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 /** The acquisition's state machine allows exactly the transitions drawn on its field. */
 class AcquisitionTest {
     private static Acquisition fresh() {
-        return new Acquisition("k", "/locks/k", new CompletableFuture<>(), false, 0);
+        return new Acquisition("k", "/locks/k", NodeRule.MUTEX, new CompletableFuture<>(), false,
+                0);
     }
 
     @Test
