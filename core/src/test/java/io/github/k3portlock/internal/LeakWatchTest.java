@@ -19,6 +19,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,6 +31,10 @@ import org.junit.jupiter.api.Test;
  * Unreleased handles are reported once the garbage collector finds them unreachable, with a real
  * GC: each test drops a handle and runs {@code System.gc()} until the report arrives or a deadline
  * passes. Released handles are never reported.
+ *
+ * <p>The warnings these tests provoke on purpose are captured from the {@code java.util.logging}
+ * logger behind {@link System.Logger} (the JDK's default backend) and checked, instead of being
+ * printed among the build's output as if something had gone wrong.
  */
 class LeakWatchTest {
     private static final Duration PATIENCE = Duration.ofSeconds(20);
@@ -34,9 +42,30 @@ class LeakWatchTest {
     /** Message and acquisition stack (empty without the debug switch), by key. */
     private final Map<String, Optional<Throwable>> reports = new ConcurrentHashMap<>();
     private final Map<String, String> messages = new ConcurrentHashMap<>();
+    /** Held here: java.util.logging keeps its loggers only weakly. */
+    private final Logger julLogger = Logger.getLogger(LeakWatch.LOGGER_NAME);
+    private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
+    private final Handler recorder = new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+            logged.add(record);
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+    private boolean useParentHandlers;
 
     @BeforeEach
     void listen() {
+        useParentHandlers = julLogger.getUseParentHandlers();
+        julLogger.addHandler(recorder);
+        julLogger.setUseParentHandlers(false);
         LeakWatch.hook = (message, acquiredAt) -> {
             String key = message.substring(message.indexOf('\'') + 1, message.indexOf('\'', 6));
             messages.put(key, message);
@@ -46,6 +75,8 @@ class LeakWatchTest {
 
     @AfterEach
     void reset() {
+        julLogger.removeHandler(recorder);
+        julLogger.setUseParentHandlers(useParentHandlers);
         LeakWatch.hook = null;
         LeakWatch.debug = Boolean.getBoolean(LeakWatch.DEBUG_PROPERTY);
     }
@@ -55,6 +86,17 @@ class LeakWatchTest {
             System.gc();
             return reports.containsKey(key);
         });
+    }
+
+    /** The WARNING logged for {@code key}'s unreleased handle (logged just after the hook ran). */
+    private LogRecord awaitLogged(String key) {
+        PortFixtures.await("a WARNING logged for " + key, PATIENCE, () -> logged.stream()
+                .anyMatch(r -> r.getMessage().contains("'" + key + "'")));
+        LogRecord r = logged.stream().filter(x -> x.getMessage().contains("'" + key + "'"))
+                .findFirst().orElseThrow();
+        assertEquals(Level.WARNING, r.getLevel());
+        assertEquals(messages.get(key), r.getMessage(), "the hook and the log say the same");
+        return r;
     }
 
     /** Watches a fresh object and lets go of it (and of the token) on return. */
@@ -80,6 +122,8 @@ class LeakWatchTest {
         assertEquals(Optional.empty(), reports.get(leaked), "no stack without the debug switch");
         // The released one was dropped first; its Cleanable was cleaned at release, not queued.
         assertFalse(reports.containsKey(released), "a released handle is never reported");
+        assertNull(awaitLogged(leaked).getThrown());
+        assertTrue(logged.stream().noneMatch(r -> r.getMessage().contains(released)));
     }
 
     @Test
@@ -94,6 +138,7 @@ class LeakWatchTest {
                 .anyMatch(f -> f.getMethodName().equals("watchAndDrop")),
                 Arrays.toString(at.getStackTrace()));
         assertTrue(messages.get(leaked).endsWith("Acquired at:"), messages.get(leaked));
+        assertEquals(at, awaitLogged(leaked).getThrown(), "the log carries the stack");
     }
 
     /**
@@ -119,6 +164,7 @@ class LeakWatchTest {
             awaitReport(p.key());
             assertTrue(messages.get(p.key()).contains(p.toString()), messages.get(p.key()));
             assertNull(reports.get(p.key()).orElse(null));
+            awaitLogged(p.key());
             assertFalse(PortFixtures.allPortsFree(p), "a leaked lock is reported, not released");
             assertTrue(channels.stream().allMatch(ServerSocketChannel::isOpen));
         } finally {

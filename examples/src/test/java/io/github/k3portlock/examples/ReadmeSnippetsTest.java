@@ -14,19 +14,26 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
+import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's Java examples compile as pasted (imports included) and run: each {@code ```java}
+ * The READMEs' Java examples compile as pasted (imports included) and run: each {@code ```java}
  * block that declares a class is compiled against this module's class path and its {@code main}
- * is run (with its key replaced by a fresh one).
+ * is run (with its key replaced by a fresh one, and zookeeper/README.md's {@code localhost:2181}
+ * by an in-process test server).
  */
 class ReadmeSnippetsTest {
     private static final Pattern BLOCK = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL);
@@ -34,19 +41,55 @@ class ReadmeSnippetsTest {
 
     @Test
     void everyJavaExampleInTheReadmeCompilesAndRuns(@TempDir Path dir) throws Exception {
-        // The README's key, replaced by a fresh one so that runs never collide.
-        String readme = Files.readString(Path.of("..", "README.md"))
-                .replace("\"nightly-report\"", "\"readme-" + UUID.randomUUID() + "\"");
+        String key = "readme-" + UUID.randomUUID();
+        Map<String, String> outputs = compileAndRun(Path.of("..", "README.md"),
+                Map.of("\"nightly-report\"", "\"" + key + "\""), dir);
+        assertFalse(outputs.isEmpty(), "no java examples found in README.md");
+    }
+
+    @Test
+    void theZooKeeperReadmeExampleCompilesAndRunsAgainstAServer(@TempDir Path dir)
+            throws Exception {
+        String key = "readme-zk-" + UUID.randomUUID();
+        try (TestingServer server = new TestingServer(true)) {
+            Map<String, String> outputs = compileAndRun(Path.of("..", "zookeeper", "README.md"),
+                    Map.of("\"nightly-report\"", "\"" + key + "\"",
+                            "\"localhost:2181\"", "\"" + server.getConnectString() + "\""), dir);
+            assertEquals(List.of("ClusterJob"), List.copyOf(outputs.keySet()));
+            assertEquals("report built", outputs.get("ClusterJob").strip());
+            try (CuratorFramework client = CuratorFrameworkFactory.newClient(
+                    server.getConnectString(), new RetryOneTime(100))) {
+                client.start();
+                String path = "/locks/" + key;
+                assertTrue(client.checkExists().forPath(path) == null
+                        || client.getChildren().forPath(path).isEmpty(),
+                        "the example left a lock node under " + path);
+            }
+        }
+    }
+
+    /**
+     * Compiles every java block of {@code readme} (after {@code replacements}) and runs each
+     * class's {@code main}; returns what each printed, by class name, in README order.
+     */
+    private Map<String, String> compileAndRun(Path readme, Map<String, String> replacements,
+            Path dir) throws Exception {
+        String text = Files.readString(readme);
+        for (Map.Entry<String, String> r : replacements.entrySet()) {
+            text = text.replace(r.getKey(), r.getValue());
+        }
         List<String> classes = new ArrayList<>();
-        Matcher m = BLOCK.matcher(readme);
+        Matcher m = BLOCK.matcher(text);
         while (m.find()) {
             String source = m.group(1);
             Matcher c = CLASS.matcher(source);
-            assertTrue(c.find(), "a README java block is not a whole class:\n" + source);
+            assertTrue(c.find(), "a " + readme + " java block is not a whole class:\n" + source);
             Files.writeString(dir.resolve(c.group(1) + ".java"), source);
             classes.add(c.group(1));
         }
-        assertFalse(classes.isEmpty(), "no java examples found in README.md");
+        if (classes.isEmpty()) {
+            return Map.of();
+        }
 
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         assertNotNull(javac, "no system Java compiler");
@@ -57,15 +100,18 @@ class ReadmeSnippetsTest {
         }
         ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
         int rc = javac.run(null, diagnostics, diagnostics, args.toArray(String[]::new));
-        assertEquals(0, rc, "README examples do not compile:\n" + diagnostics);
+        assertEquals(0, rc, readme + " examples do not compile:\n" + diagnostics);
 
+        Map<String, String> outputs = new LinkedHashMap<>();
         try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()},
                 getClass().getClassLoader())) {
             for (String name : classes) {
                 String out = runMain(loader.loadClass(name));
                 assertFalse(out.isBlank(), name + " printed nothing");
+                outputs.put(name, out);
             }
         }
+        return outputs;
     }
 
     private static String runMain(Class<?> main) throws ReflectiveOperationException, IOException {
