@@ -40,9 +40,15 @@ class ZooKeeperClusterTest {
                 ZooKeeperHandle held = (ZooKeeperHandle) holderLocks
                         .acquire(key, Duration.ofSeconds(20))
                         .get(30, TimeUnit.SECONDS);
+                CompletableFuture<Void> working = new CompletableFuture<>();
                 CompletableFuture<String> work = holderLocks.withLock(key + "-work",
-                        Duration.ofSeconds(20),
-                        h -> new CompletableFuture<>()); // runs until the connection is lost
+                        Duration.ofSeconds(20), h -> {
+                            working.complete(null);
+                            return new CompletableFuture<>(); // runs until the connection is lost
+                        });
+                // Guard against the race with the kill below: a lock still being taken when the
+                // server stops waits through the disconnect instead of failing as held work does.
+                working.get(30, TimeUnit.SECONDS);
                 CompletableFuture<LockHandle> waiting =
                         waiterLocks.acquire(key, Duration.ofSeconds(60));
                 assertThrows(TimeoutException.class, () -> waiting.get(500, TimeUnit.MILLISECONDS));
