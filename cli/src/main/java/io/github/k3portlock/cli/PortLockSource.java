@@ -6,7 +6,10 @@ import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.Portlock;
 import io.github.k3portlock.PortlockTimeoutException;
 import io.github.k3portlock.status.LockStatus;
+import io.github.k3portlock.status.NameStatus;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -71,7 +74,17 @@ final class PortLockSource implements LockSource {
 
     @Override
     public String holder() {
-        return Report.heldBy(LockStatus.inspect(ports), MAX_COMMAND_LINE);
+        LockStatus s = LockStatus.inspect(ports);
+        if (s.heldCount() == 0 && StatusCommand.isOriginals(scheme)
+                && Files.isReadable(Path.of("/proc/net/unix"))) {
+            // Guard against blaming a race: with the original's scheme, its Linux name alone
+            // holds the key (the Python original binds no port on Linux).
+            NameStatus name = NameStatus.inspect(ports.key());
+            if (name.held()) {
+                return Report.heldByName(name, MAX_COMMAND_LINE);
+            }
+        }
+        return Report.heldBy(s, MAX_COMMAND_LINE);
     }
 
     @Override

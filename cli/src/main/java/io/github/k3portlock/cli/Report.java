@@ -1,6 +1,7 @@
 package io.github.k3portlock.cli;
 
 import io.github.k3portlock.status.LockStatus;
+import io.github.k3portlock.status.NameStatus;
 import io.github.k3portlock.status.PortHolder;
 import io.github.k3portlock.status.PortStatus;
 import io.github.k3portlock.status.State;
@@ -40,6 +41,15 @@ final class Report {
             return "held by an unknown owner" + ownerHint(s);
         }
         return "busy (its holder released it while this message was written)";
+    }
+
+    /** Names who holds the key's Linux name (the Python original's lock on Linux). */
+    static String heldByName(NameStatus n, int maxCommandLine) {
+        return "held by its Linux name " + n.name() + " (the Python original's lock)"
+                + (n.holders().isEmpty() ? "" : ", by " + n.holders().stream()
+                        .map(h -> "pid " + h.pid() + h.commandLine()
+                                .map(c -> " (" + abbreviate(c, maxCommandLine) + ")").orElse(""))
+                        .collect(Collectors.joining(", ")));
     }
 
     private static String ownerHint(LockStatus s) {

@@ -81,6 +81,7 @@ class Java25NameIT {
         assertEquals(1, run.code, run.toString());
         assertFalse(Files.exists(marker), "COMMAND did not run");
         assertFalse(run.err.contains("WARNING"), "no restricted-method warning\n" + run);
+        assertTrue(run.err.contains("held by its Linux name @/portlock/" + key), run.toString());
 
         Cli.Result status = launch(java25, "status", key);
         assertEquals(1, status.code, status.toString());
