@@ -4,6 +4,7 @@ import static io.github.k3portlock.async.FutureFixtures.await;
 import static io.github.k3portlock.async.FutureFixtures.awaitFds;
 import static io.github.k3portlock.async.FutureFixtures.awaitFree;
 import static io.github.k3portlock.async.FutureFixtures.get;
+import static io.github.k3portlock.async.FutureFixtures.isFree;
 import static io.github.k3portlock.async.FutureFixtures.key;
 import static io.github.k3portlock.async.FutureFixtures.ms;
 import static io.github.k3portlock.async.FutureFixtures.openFds;
@@ -12,13 +13,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.k3portlock.LockHandle;
+import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.Portlock;
+import io.github.k3portlock.status.LockStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -45,7 +50,7 @@ class ScaleTest {
     @AfterEach
     void tearDown() throws InterruptedException {
         scheduler.shutdown();
-        assertTrue(scheduler.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS));
+        assertTrue(scheduler.awaitTermination(30, TimeUnit.SECONDS));
     }
 
     @Test
@@ -132,14 +137,17 @@ class ScaleTest {
     void aThousandWaitersOnDistinctKeysAllComplete() throws Exception {
         int n = 1_000;
         CountingBinder binder = new CountingBinder(-1, null);
-        AsyncPortlock locks = AsyncPortlock.builder().scheduler(scheduler)
+        // A range below the ephemeral ports and away from the default one: 3,000 ports held for
+        // a while must not meet other processes' connections or locks on a shared machine.
+        PortScheme scheme = PortScheme.builder().range(21000, 10000).build();
+        AsyncPortlock locks = AsyncPortlock.builder().scheduler(scheduler).scheme(scheme)
                 .firstDelay(FIRST).sleepTime(SLEEP).build(Tuning.DEFAULT.withBinder(binder));
         List<String> keys = new ArrayList<>(n);
         List<Portlock> foreign = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             String k = key();
             keys.add(k);
-            Portlock p = new Portlock(k);
+            Portlock p = Portlock.builder(k).scheme(scheme).build();
             if (p.tryLock()) { // distinct keys may share ports: then the first holder covers both
                 foreign.add(p);
             }
@@ -166,13 +174,26 @@ class ScaleTest {
             p.release();
         }
 
-        get(CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])));
+        CompletableFuture<Void> allDone = CompletableFuture.allOf(all.toArray(
+                new CompletableFuture<?>[0]));
+        try {
+            allDone.get(60, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            StringBuilder stuck = new StringBuilder();
+            for (int i = 0; i < n && stuck.length() < 2000; i++) {
+                if (!all.get(i).isDone()) {
+                    stuck.append('\n').append(LockStatus.inspect(scheme.lockPorts(keys.get(i))));
+                }
+            }
+            throw new AssertionError("not all complete 60 s after the release; stuck:" + stuck, e);
+        }
         await("every callback ran", () -> served.get() == n);
         long drain = System.nanoTime() - tr;
         List<Long> done = new ArrayList<>(doneAt);
         java.util.Collections.sort(done);
         for (String k : keys) {
-            awaitFree(k);
+            LockPorts ports = scheme.lockPorts(k);
+            await("lock '" + k + "' is free", () -> isFree(ports));
         }
         assertEquals(binder.opened.get(), binder.closed.get());
         await("no poller left", () -> locks.activeKeys() == 0 && locks.pending.get() == 0);
