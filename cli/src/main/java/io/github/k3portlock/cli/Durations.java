@@ -25,7 +25,6 @@ final class Durations {
      * {@code Portlock.Builder.timeout} documents as "no timeout".
      */
     static final Duration MAX = Duration.ofDays(36_525);
-    private static final BigDecimal MAX_NANOS = BigDecimal.valueOf(MAX.toNanos());
 
     private Durations() {
     }
@@ -89,7 +88,9 @@ final class Durations {
     }
 
     private static Duration nanos(BigDecimal nanos, String text) {
-        if (nanos.compareTo(MAX_NANOS) > 0) {
+        // Not a constant: BigDecimal's class initialiser is slow on Java 25, and a run without
+        // --timeout (it reads MAX only) must not pay it.
+        if (nanos.compareTo(BigDecimal.valueOf(MAX.toNanos())) > 0) {
             throw tooLong(text);
         }
         return Duration.ofNanos(nanos.longValue());
