@@ -3,7 +3,6 @@ package io.github.k3portlock.internal;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -11,8 +10,9 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * The native calls behind the Python original's Linux name: {@code socket(AF_UNIX, SOCK_STREAM)},
@@ -31,6 +31,9 @@ final class AbstractName {
     /** {@code sizeof(sa_family_t)}: where {@code sun_path} starts in {@code sockaddr_un}. */
     private static final int PATH_OFFSET = 2;
     private static final int SUN_PATH = 108;
+    /** {@code sun_family}: {@code AF_UNIX} as a {@code sa_family_t}, in the native byte order. */
+    private static final byte[] FAMILY = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN
+            ? new byte[] {AF_UNIX, 0} : new byte[] {0, AF_UNIX};
 
     private AbstractName() {
     }
@@ -70,9 +73,11 @@ final class AbstractName {
             // The address is built before the socket exists, so that nothing between socket()
             // and bind() can throw (an allocation failure) with the descriptor open.
             // Longer than sockaddr_un only in tests: the kernel then says EINVAL itself.
+            // Written as bytes, sun_family in the native byte order: array copies need no
+            // method handles (a typed set or get would spin some on first use).
             MemorySegment address =
                     arena.allocate(PATH_OFFSET + Math.max(SUN_PATH, sunPath.length));
-            address.set(JAVA_SHORT, 0, (short) AF_UNIX);
+            MemorySegment.copy(FAMILY, 0, address, JAVA_BYTE, 0, PATH_OFFSET);
             MemorySegment.copy(sunPath, 0, address, JAVA_BYTE, PATH_OFFSET, sunPath.length);
             int fd = (int) Native.SOCKET.invokeExact(state, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
             if (fd < 0) {
@@ -117,14 +122,20 @@ final class AbstractName {
     }
 
     private static int errno(MemorySegment state) {
-        return (int) Native.ERRNO.get(state, 0L);
+        int[] errno = new int[1];
+        MemorySegment.copy(state, JAVA_INT, Native.ERRNO, errno, 0, 1);
+        return errno[0];
     }
 
     /** The linked calls: initialised on first use, after the native-access check. */
     private static final class Native {
+        private static final Linker LINKER = Linker.nativeLinker();
+        private static final SymbolLookup LIBC = LINKER.defaultLookup();
+        private static final Linker.Option ERRNO_CAPTURE = Linker.Option.captureCallState("errno");
         static final StructLayout STATE = Linker.Option.captureStateLayout();
-        static final VarHandle ERRNO =
-                STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+        /** Where {@code errno} is in {@link #STATE}. */
+        static final long ERRNO =
+                STATE.byteOffset(MemoryLayout.PathElement.groupElement("errno"));
         static final MethodHandle SOCKET = link("socket",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
         static final MethodHandle BIND = link("bind",
@@ -136,11 +147,9 @@ final class AbstractName {
 
         @SuppressWarnings("restricted") // called only once native access is known enabled
         private static MethodHandle link(String name, FunctionDescriptor descriptor) {
-            Linker linker = Linker.nativeLinker();
-            MemorySegment symbol = linker.defaultLookup().find(name).orElseThrow(
+            MemorySegment symbol = LIBC.find(name).orElseThrow(
                     () -> new UnsatisfiedLinkError("no " + name + " in the C library"));
-            return linker.downcallHandle(symbol, descriptor,
-                    Linker.Option.captureCallState("errno"));
+            return LINKER.downcallHandle(symbol, descriptor, ERRNO_CAPTURE);
         }
     }
 }
