@@ -6,13 +6,14 @@ import java.util.concurrent.ScheduledFuture;
 
 /**
  * One acquisition of a semaphore's permit, driven by {@link SemaphoreRecipe}: its place in the
- * recipe, the semaphore's mutex while it holds it, and its lease node. Thread-safe: state and
- * node under this object's monitor (held only for field updates, never while blocking).
+ * recipe, the semaphore's mutex while it holds it, and its lease node (with the session that
+ * owns it). Thread-safe: state and node under this object's monitor (held only for field
+ * updates, never while blocking).
  */
 final class Lease {
     /** Where a lease is; see {@link #state} for the transitions. */
     enum State {
-        /** Waiting for the semaphore's mutex. */
+        /** Waiting for the semaphore's mutex (again, after its lease node vanished). */
         LOCKING,
         /** Holding the mutex; its lease node is being created. */
         CREATING,
@@ -32,14 +33,15 @@ final class Lease {
     final CompletableFuture<LockHandle> future;
     final boolean tryOnce;
     final long startNanos;
-    /** The acquisition of the semaphore's mutex; set once at the start. */
+    /** The acquisition of the semaphore's mutex; set at the start of each attempt. */
     volatile CompletableFuture<LockHandle> mutexFuture;
     /**
      * Possible transitions, only through {@link #moveTo(State)}:
      * <pre>
      *   LOCKING --mutex held--&gt; CREATING --created--&gt; COUNTING --counted in--&gt; GRANTED
-     *      |                      |                     |
-     *      +---------------------&gt; DONE &lt;---------------+  (abandoned, timed out, failed)
+     *      |  ^                   |                     |  |
+     *      |  +-------------------|---------------------+  |  (its node vanished: retry)
+     *      +---------------------&gt; DONE &lt;------------------+  (abandoned, timed out, failed)
      * </pre>
      * GRANTED and DONE are final.
      */
@@ -47,6 +49,8 @@ final class Lease {
     private LockHandle mutex;
     private String node;
     private long token;
+    private long session;
+    private int retries;
     private volatile ScheduledFuture<?> timeout;
 
     Lease(String key, String path, int permits, CompletableFuture<LockHandle> future,
@@ -80,7 +84,7 @@ final class Lease {
             case COUNTING -> from == State.CREATING;
             case GRANTED -> from == State.COUNTING;
             case DONE -> true;
-            case LOCKING -> false;
+            case LOCKING -> from == State.COUNTING;
         };
         if (!legal) {
             throw new IllegalStateException("illegal lease transition " + from + " -> " + to
@@ -107,9 +111,21 @@ final class Lease {
         }
     }
 
-    synchronized void created(String name, long zxid) {
+    /** Records the created lease node; {@code zxid} and {@code owner} 0 if not known yet. */
+    synchronized void created(String name, long zxid, long owner) {
         node = name;
         token = zxid;
+        session = owner;
+    }
+
+    /** The session that owns the lease node (its {@code ephemeralOwner}). */
+    synchronized long session() {
+        return session;
+    }
+
+    /** Counts a retry after the lease node vanished; returns how many came before it. */
+    synchronized int nextRetry() {
+        return retries++;
     }
 
     synchronized String node() {

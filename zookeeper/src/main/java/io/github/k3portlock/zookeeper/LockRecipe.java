@@ -289,6 +289,16 @@ final class LockRecipe {
         sessionListener.accept(false);
     }
 
+    /** The client's current session id, 0 if there is none: see {@link SessionWatch}. */
+    long currentSession() {
+        return session.currentSession();
+    }
+
+    /** Whether the connection is in an error state: no grant now. */
+    boolean inErrorState() {
+        return session.inErrorState();
+    }
+
     /** Sets who else hears of a lost session or a connection that is back (the leases). */
     void sessionListener(Consumer<Boolean> listener) {
         this.sessionListener = listener;

@@ -14,6 +14,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.curator.RetrySleeper;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.CuratorEvent;
 import org.apache.curator.utils.ZKPaths;
@@ -28,6 +29,14 @@ import org.apache.zookeeper.Watcher;
  * (protected, parents as containers), list the leases with a watch until at most
  * {@code permits} exist, ours among them, let the mutex go and hand out the lease. Each step moves
  * a {@link Lease} through its states; futures are completed on the completion executor.
+ *
+ * <p>As the lock recipe does, a lease node is granted only while the connection is fine and only
+ * if its {@code ephemeralOwner} is the client's current session; on LOST every lease still being
+ * acquired ends at once (through {@link LockRecipe#sessionLost()}), and a granted lease's handle
+ * is one of the lock recipe's, invalid at once when the connection enters an error state. A
+ * lease node that vanishes while its session is current (someone deleted it) is retried as
+ * Curator does: the mutex again and a new node, if the client's retry policy allows, after the
+ * sleep it asks for; a node that vanished with its ended session fails the acquisition.
  * Thread-safe.
  */
 final class SemaphoreRecipe {
@@ -66,11 +75,6 @@ final class SemaphoreRecipe {
     void start(String key, String path, int permits, long timeoutNanos,
             CompletableFuture<LockHandle> future) {
         Lease l = new Lease(key, path, permits, future, timeoutNanos == 0, System.nanoTime());
-        CompletableFuture<LockHandle> mutex = new CompletableFuture<>();
-        l.mutexFuture = mutex;
-        // The lease's own timer covers both steps; a zero timeout is one attempt at each.
-        locks.start(key, ZKPaths.makePath(path, "locks"), NodeRule.MUTEX,
-                timeoutNanos == 0 ? 0 : -1, mutex);
         counting.add(l);
         if (timeoutNanos > 0) {
             l.timeout(timer.schedule(() -> end(l, timeout(l)), timeoutNanos,
@@ -82,6 +86,26 @@ final class SemaphoreRecipe {
                 cleanUp(l, before); // completed elsewhere (cancel, orTimeout) while waiting
             } // GRANTED: the delivery releases the lease if the future did not take it
         });
+        try {
+            lockMutex(l);
+        } catch (IllegalStateException notStarted) {
+            l.moveTo(State.DONE); // the caller gets the exception, never the future
+            counting.remove(l);
+            l.cancelTimeout();
+            throw notStarted;
+        }
+    }
+
+    /** Takes the semaphore's mutex for the lease, which is LOCKING. */
+    private void lockMutex(Lease l) {
+        CompletableFuture<LockHandle> mutex = new CompletableFuture<>();
+        l.mutexFuture = mutex;
+        // The lease's own timer covers both steps; a zero timeout is one attempt at each.
+        locks.start(l.key, ZKPaths.makePath(l.path, "locks"), NodeRule.MUTEX,
+                l.tryOnce ? 0 : -1, mutex);
+        if (l.state() == State.DONE) {
+            mutex.cancel(false); // ended before cleanUp could see this attempt's mutex
+        }
         mutex.whenComplete((h, failure) -> {
             if (failure != null) {
                 Throwable f = failure instanceof CompletionException && failure.getCause() != null
@@ -118,9 +142,25 @@ final class SemaphoreRecipe {
         }
         String name = ZKPaths.getNodeFromPath(event.getName());
         var stat = event.getStat(); // Stat: zookeeper-jute, on the class path only
-        l.created(name, stat == null ? 0 : stat.getCzxid());
+        l.created(name, stat == null ? 0 : stat.getCzxid(),
+                stat == null ? 0 : stat.getEphemeralOwner());
         if (l.moveTo(State.COUNTING) == null) {
             delete(ZKPaths.makePath(l.leases, name)); // ended while its create was in flight
+        } else if (stat == null) {
+            // The create's answer was lost and Curator found our node again: fetch its stat.
+            try {
+                client.checkExists().inBackground((c, e) -> {
+                    if (e.getStat() == null) {
+                        end(l, error(l, "its lease node " + name + " vanished",
+                                keeperError(e)));
+                    } else {
+                        l.created(name, e.getStat().getCzxid(), e.getStat().getEphemeralOwner());
+                        count(l);
+                    }
+                }).forPath(ZKPaths.makePath(l.leases, name));
+            } catch (Exception e) {
+                end(l, error(l, "a ZooKeeper operation could not start", e));
+            }
         } else {
             count(l);
         }
@@ -154,7 +194,7 @@ final class SemaphoreRecipe {
         }
         List<String> leases = event.getChildren();
         if (!leases.contains(l.node())) {
-            end(l, error(l, "its lease node " + l.node() + " vanished (session expired?)", null));
+            vanished(l);
         } else if (leases.size() <= l.permits) {
             grant(l);
         } else if (l.tryOnce) {
@@ -163,7 +203,20 @@ final class SemaphoreRecipe {
     }
 
     private void grant(Lease l) {
-        if (l.moveTo(State.GRANTED) == null) {
+        long current = locks.currentSession();
+        boolean stale;
+        synchronized (l) {
+            if (l.state() != State.COUNTING || locks.inErrorState()) {
+                return; // ended elsewhere, or the connection is in trouble: RECONNECTED counts
+            }
+            stale = l.session() != current;
+            if (!stale) {
+                l.moveTo(State.GRANTED);
+            }
+        }
+        if (stale) {
+            // Its node outlived its session on the server for a while; it is no permit of ours.
+            end(l, sessionEnded(l));
             return;
         }
         counting.remove(l);
@@ -187,6 +240,51 @@ final class SemaphoreRecipe {
         }
     }
 
+    /**
+     * Its lease node is gone. As Curator's {@code InterProcessSemaphoreV2}: if the client's retry
+     * policy allows (counting this lease's retries and time since it started), let the mutex go,
+     * sleep what the policy asks (on the timer) and start over with the mutex; else fail. A node
+     * of an ended session fails at once: the session's acquisitions end with it.
+     */
+    private void vanished(Lease l) {
+        if (l.session() != locks.currentSession()) {
+            end(l, sessionEnded(l));
+            return;
+        }
+        long[] sleepNanos = new long[1];
+        RetrySleeper sleeper = (time, unit) -> sleepNanos[0] = unit.toNanos(time);
+        long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - l.startNanos);
+        boolean again;
+        try {
+            again = client.getZookeeperClient().getRetryPolicy()
+                    .allowRetry(l.nextRetry(), elapsedMs, sleeper);
+        } catch (RuntimeException e) {
+            again = false;
+        }
+        if (!again) {
+            end(l, error(l, "its lease node " + l.node() + " vanished, and the client's retry"
+                    + " policy allows no more attempts", null));
+            return;
+        }
+        if (l.moveTo(State.LOCKING) == null) {
+            return; // ended meanwhile
+        }
+        l.releaseMutex(); // as Curator does before it tries again
+        try {
+            timer.schedule(() -> {
+                if (l.state() == State.LOCKING) {
+                    try {
+                        lockMutex(l);
+                    } catch (IllegalStateException closed) {
+                        end(l, error(l, "could not try again", closed));
+                    }
+                }
+            }, sleepNanos[0], TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            end(l, error(l, "could not schedule another attempt", e));
+        }
+    }
+
     /** Ends a lease without a permit, and fails its future; nothing if it had ended already. */
     private void end(Lease l, PortlockException e) {
         State before = l.moveTo(State.DONE);
@@ -203,7 +301,10 @@ final class SemaphoreRecipe {
     private void cleanUp(Lease l, State before) {
         counting.remove(l);
         l.cancelTimeout();
-        l.mutexFuture.cancel(false); // still waiting for the mutex: its recipe deletes its node
+        CompletableFuture<LockHandle> mutex = l.mutexFuture;
+        if (mutex != null) {
+            mutex.cancel(false); // still waiting for the mutex: its recipe deletes its node
+        } // null: lockMutex has not begun, and sees the lease DONE when it does
         l.releaseMutex();
         if (before == State.COUNTING) {
             delete(ZKPaths.makePath(l.leases, l.node()));
@@ -222,6 +323,11 @@ final class SemaphoreRecipe {
         } catch (Exception e) {
             // Only if the client is closed: the node goes with the session.
         }
+    }
+
+    private static PortlockException sessionEnded(Lease l) {
+        return error(l, "its lease node belongs to ZooKeeper session 0x"
+                + Long.toHexString(l.session()) + ", which ended (the session was lost)", null);
     }
 
     private static KeeperException keeperError(CuratorEvent event) {

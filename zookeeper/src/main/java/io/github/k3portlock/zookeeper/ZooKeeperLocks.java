@@ -231,7 +231,10 @@ public final class ZooKeeperLocks implements AsyncLocks {
      * together with this one. As there, each acquirer admits itself while at most its own
      * {@code permits} leases exist: processes that disagree hold at most the largest number
      * at once, and the ones that ask for fewer wait while more are held. Up to
-     * {@value #MAX_PERMITS} permits.
+     * {@value #MAX_PERMITS} permits. Session loss is handled as for locks: a lease node is
+     * granted only if its session is the client's current one, and a permit's handle is a
+     * {@link ZooKeeperHandle}. A lease node deleted by someone else while its acquirer waits is
+     * retried as Curator does (mutex and node again, while the client's retry policy allows).
      *
      * @throws NullPointerException {@inheritDoc}
      * @throws IllegalArgumentException {@inheritDoc}
