@@ -1,11 +1,12 @@
 package io.github.k3portlock;
 
 import io.github.k3portlock.internal.Checks;
+import io.github.k3portlock.internal.FairWait;
+import io.github.k3portlock.internal.HandOverYield;
 import io.github.k3portlock.internal.LockEvents;
 import io.github.k3portlock.internal.PortBinder;
 import io.github.k3portlock.internal.PortHandle;
 import io.github.k3portlock.internal.Quorum;
-import io.github.k3portlock.internal.Wake;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.locks.Condition;
@@ -38,6 +39,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * the same key in this JVM, by any instance. No monitor is held while waiting, so virtual threads
  * do not pin.
  *
+ * <p><b>Fairness.</b> A waiter queues on its line to the holder with a ticket (its wait start);
+ * a release hands the lock to the oldest ticket, in any process, and this JVM does not take the
+ * key again before that waiter had its turn (at most 5 ms if it never comes). A waiter is
+ * overtaken only by older tickets, by a process whose very first attempt lands in the hand-over
+ * gap (it had not queued yet), and by locks that only poll (the Python original, a barging lock);
+ * after being overtaken it keeps its ticket and is first at the next release. A crash of the
+ * holder wakes every waiter and they race once. {@link Builder#barging(boolean)} trades this for
+ * throughput.
+ *
  * <p><b>Scope.</b> The lock is advisory, per network namespace, and not access-controlled: any
  * local process that binds the ports blocks it. A stranger on one of the three ports (an outgoing
  * connection using an ephemeral port, say) does not block it; the quorum absorbs one.
@@ -52,6 +62,8 @@ public final class Portlock implements AutoCloseable {
     private final long timeoutNanos;
     private final long sleepNanos;
     private final PortBinder binder;
+    /** Releases promise nothing: the releaser may take the key again at once. */
+    private final boolean barging;
 
     private final ReentrantLock mutex = new ReentrantLock();
     private final Condition released = mutex.newCondition();
@@ -102,6 +114,12 @@ public final class Portlock implements AutoCloseable {
     }
 
     Portlock(LockPorts target, Duration timeout, Duration sleepTime, PortBinder binder) {
+        this(target, timeout, sleepTime, binder, false);
+    }
+
+    Portlock(LockPorts target, Duration timeout, Duration sleepTime, PortBinder binder,
+            boolean barging) {
+        this.barging = barging;
         this.target = target;
         this.timeoutNanos = Checks.nanos(Checks.timeout(target.key(), timeout));
         this.sleepNanos = Checks.nanos(Checks.positive(target.key(), "sleepTime", sleepTime));
@@ -129,15 +147,26 @@ public final class Portlock implements AutoCloseable {
      *     (address not local, permission denied, too many open files)
      */
     public boolean tryLock() {
+        return tryLock(false);
+    }
+
+    /** One attempt; {@code chosen}: the releasing holder promised the key to this waiter. */
+    private boolean tryLock(boolean chosen) {
         Thread me = Thread.currentThread();
         mutex.lock();
         try {
             if (owner != null) {
                 return owner == me;
             }
+            if (!chosen && !barging && HandOverYield.isPending(target)) {
+                return false; // this JVM just handed the key to a waiter: its turn first
+            }
             PortHandle h = Quorum.tryAcquire(target, binder);
             if (h == null) {
                 return false;
+            }
+            if (chosen) {
+                HandOverYield.kept(target);
             }
             owner = me;
             handle = h;
@@ -153,7 +182,8 @@ public final class Portlock implements AutoCloseable {
      * one last attempt at the deadline; the sleep time never stretches the timeout. Between
      * attempts the thread waits on a connection to a port of the holder, when the holder listens
      * (every {@code Portlock} and {@code AsyncPortlock} does), and attempts again the moment the
-     * holder's port closes (release, crash, {@code kill -9}) instead of at its next poll.
+     * holder's port closes (release, crash, {@code kill -9}) instead of at its next poll. The
+     * lock is fair across processes: see "Fairness" in the class comment.
      *
      * @throws PortlockTimeoutException if the lock is still held elsewhere at the deadline
      * @throws PortlockException if a port cannot be bound for a reason other than contention
@@ -162,78 +192,17 @@ public final class Portlock implements AutoCloseable {
      */
     public void acquire() {
         long start = System.nanoTime();
-        Waking waking = new Waking();
-        try {
+        try (FairWait wait = new FairWait(target, this::pause, this::heldByThisInstance)) {
             while (true) {
-                if (tryLock()) {
+                long waited = System.nanoTime() - start;
+                boolean last = waited >= timeoutNanos;
+                if ((last || wait.mayAttempt()) && tryLock(wait.chosen())) {
                     return;
                 }
-                long waited = System.nanoTime() - start;
-                long remaining = timeoutNanos - waited;
-                if (remaining <= 0) {
+                if (last) {
                     throw PortlockTimeoutException.timedOut(target, Duration.ofNanos(waited));
                 }
-                waking.pause(Math.min(sleepNanos, remaining));
-            }
-        } finally {
-            waking.close();
-        }
-    }
-
-    /**
-     * The pauses of one {@link #acquire()}: in a read on a {@link Wake} line to the holder when
-     * one can be had, which returns the moment the holder's port closes; otherwise on the
-     * condition a release by this instance signals. Either way no longer than the pause.
-     */
-    private final class Waking implements AutoCloseable {
-        /**
-         * Wakes in a row whose attempt failed, after which one plain pause comes before the next
-         * line. One: a waiter that lost a wake (to another waiter, or to the releaser taking the
-         * lock again) sits out one sleep time, so that at each release only some of K contending
-         * processes wake and they do not crowd the new holder off the CPU (Harness contended,
-         * K = 8, hold 1 ms: 65-75 % busy against 55-61 % with three).
-         */
-        private static final int MAX_FUTILE_WAKES = 1;
-        private Wake line;
-        private boolean stranger;
-        private int futileWakes;
-
-        void pause(long nanos) {
-            if (line == null && !stranger && futileWakes < MAX_FUTILE_WAKES
-                    && !heldByThisInstance()) {
-                long t0 = System.nanoTime();
-                line = Wake.connect(target, nanos);
-                nanos -= System.nanoTime() - t0;
-                if (nanos <= 0) {
-                    return; // the connect used up the pause (a dropped handshake): attempt
-                }
-            }
-            if (line == null || nanos < 1_000_000) {
-                // No holder to connect to (a free port after a race, the Python original, a
-                // full queue), or less than the socket timeout's millisecond left: as before.
-                futileWakes = 0;
-                Portlock.this.pause(nanos);
-                return;
-            }
-            switch (line.await(nanos)) {
-                case RESET -> {
-                    // A lost wake (or a peer that resets every connection at once, no holder):
-                    // a plain pause follows, see MAX_FUTILE_WAKES.
-                    futileWakes++;
-                    line = null;
-                }
-                case STRANGER -> {
-                    stranger = true; // not a holder: poll for the rest of this wait
-                    line = null;
-                }
-                case TIMED_OUT -> futileWakes = 0;
-            }
-        }
-
-        @Override
-        public void close() {
-            if (line != null) {
-                line.close();
+                wait.pause(Math.min(sleepNanos, timeoutNanos - waited));
             }
         }
     }
@@ -278,7 +247,7 @@ public final class Portlock implements AutoCloseable {
             PortHandle h = handle;
             handle = null;
             owner = null;
-            h.release();
+            h.release(!barging);
             released.signal();
             LockEvents.held(target.key(), heldSince);
         } finally {
@@ -353,6 +322,7 @@ public final class Portlock implements AutoCloseable {
         private Duration timeout = DEFAULT_TIMEOUT;
         private Duration sleepTime = DEFAULT_SLEEP_TIME;
         private PortScheme scheme = PortScheme.DEFAULT;
+        private boolean barging;
 
         private Builder(String key) {
             this.key = key;
@@ -394,12 +364,28 @@ public final class Portlock implements AutoCloseable {
         }
 
         /**
+         * Makes the lock barging (default: fair). A fair release hands the key to the process
+         * that has waited longest and takes it again only after that one's turn; a barging
+         * release also tells the oldest waiter, but takes the key again at once if this process
+         * asks first. Barging serves throughput when sections are very short (no cross-process
+         * hand-over per section) at the cost of starving other processes: see the README.
+         *
+         * @param barging {@code true} for an unfair lock
+         * @return this builder
+         */
+        public Builder barging(boolean barging) {
+            this.barging = barging;
+            return this;
+        }
+
+        /**
          * Builds the lock.
          *
          * @return a new, unlocked {@link Portlock}
          */
         public Portlock build() {
-            return new Portlock(scheme.lockPorts(key), timeout, sleepTime, PortBinder.DEFAULT);
+            return new Portlock(scheme.lockPorts(key), timeout, sleepTime, PortBinder.DEFAULT,
+                    barging);
         }
     }
 }

@@ -85,18 +85,32 @@ public final class PortHandle implements LockHandle {
     }
 
     /**
-     * Closes the original's Linux name if held, then the held sockets, once. Never throws (but a
+     * Hands the key over to the oldest waiter ({@link HandOver}: its lines are accepted first),
+     * closes the original's Linux name if held, then the held sockets in port order (the highest,
+     * which waiters watch, last), once. Never throws (but a
      * {@link VirtualMachineError}): a close that fails, out of descriptors or otherwise, is logged on the {@code io.github.k3portlock}
      * logger and the remaining sockets are still closed; close(2) of a listening socket frees the
      * port even when it reports an error, and there is nothing a caller could do with it.
      */
     @Override
     public void release() {
+        release(true);
+    }
+
+    /**
+     * As {@link #release()}: the oldest waiter is told it is next ({@link HandOver}); with
+     * {@code fair}, this JVM also promises not to take the key again before that waiter had its
+     * turn ({@link HandOverYield}); without (a barging lock), it may.
+     *
+     * @param fair whether to promise the key to the chosen waiter
+     */
+    public void release(boolean fair) {
         if (!RELEASED.compareAndSet(this, 0, 1)) {
             return;
         }
         leak.released();
         Quorum.publishRelease();
+        HandOver lines = HandOver.collect(target, sockets); // before any close: see HandOver
         VirtualMachineError fatal = null;
         try {
             Descriptors.close(name, target.key(), -1, null); // first: acquirers take it last
@@ -111,6 +125,9 @@ public final class PortHandle implements LockHandle {
             } catch (Throwable e) {
                 Descriptors.closeFailed(target.key(), ports().get(i), e);
             }
+        }
+        if (lines != null) {
+            lines.deliver(fair); // the ports are closed: the chosen waiter can bind at once
         }
         if (fatal != null) {
             throw fatal;

@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketOption;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.NetworkChannel;
 import java.nio.channels.SocketChannel;
@@ -17,13 +18,15 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A blocking waiter's line to the holder of a key: a TCP connection to one of the key's ports on
- * which a holder listens. The holder never accepts it; the kernel completes the handshake and
- * queues it on the listening socket. When the holder closes that socket (release, crash,
- * {@code kill -9}) the kernel resets the queued connection and {@link #await} returns at once.
+ * which a holder listens, on which the waiter {@linkplain #send sends} its {@link Ticket}. The
+ * holder accepts it only when it releases ({@link HandOver}) and answers {@link Result#YOURS} or
+ * {@link Result#WAIT}; a holder that cannot answer (a crash, {@code kill -9}) or does not (an
+ * older version) makes the kernel reset the line: {@link #await} returns at once either way.
  * Not thread-safe: one waiting thread owns it.
  *
- * <p>Only a reset counts as a wake. A peer that answers with data or an orderly close is not a
- * lock holder (a stranger's server on one of the ports): the line is dropped and the waiter polls.
+ * <p>Only a verdict or a reset counts as a wake. A peer that answers with other data or an
+ * orderly close is not a lock holder (a stranger's server on one of the ports): the line is
+ * dropped and the waiter polls.
  * Whatever cannot be connected to (a free port, the Python original's bind without listen, a full
  * accept queue that drops the handshake) leaves the waiter polling every {@code sleepTime}, as
  * before: a connect never waits longer than the pause it replaces.
@@ -37,8 +40,12 @@ import java.util.concurrent.TimeUnit;
 public final class Wake implements AutoCloseable {
     /** How a {@link #await wait} ended. */
     public enum Result {
-        /** The holder closed its port: attempt now. */
+        /** The holder closed its port without a verdict (a crash, a barging release): attempt. */
         RESET,
+        /** The holder released and chose this waiter ({@link Ticket#YOURS}): attempt now. */
+        YOURS,
+        /** The holder released to an older waiter ({@link Ticket#WAIT}): see {@link HandOver}. */
+        WAIT,
         /** Nothing happened within the time given: poll as usual; the line stays up. */
         TIMED_OUT,
         /** The peer is no lock holder (it sent data, or closed in order): the line is closed. */
@@ -75,8 +82,9 @@ public final class Wake implements AutoCloseable {
     }
 
     /**
-     * Connects to the first of {@code target}'s ports that accepts a connection, trying them in
-     * order, within {@code nanos} in all.
+     * Connects to the first of {@code target}'s ports that accepts a connection, trying them from
+     * the highest down (a holder closes its highest port last: the wake then finds the others
+     * free), within {@code nanos} in all.
      *
      * @param target the key's ports
      * @param nanos how long connecting may take (it replaces a pause of that length)
@@ -87,7 +95,8 @@ public final class Wake implements AutoCloseable {
     public static Wake connect(LockPorts target, long nanos) {
         long deadline = System.nanoTime() + nanos;
         List<InetSocketAddress> addresses = target.socketAddresses();
-        for (InetSocketAddress address : addresses) {
+        for (int i = addresses.size() - 1; i >= 0; i--) {
+            InetSocketAddress address = addresses.get(i);
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 return null;
@@ -162,8 +171,14 @@ public final class Wake implements AutoCloseable {
         try {
             channel.socket().setSoTimeout(millis(nanos));
             int b = in.read();
-            // Data, or an orderly close: not the holder of a lock port, which never accepts.
             failure = new IOException(b < 0 ? "end of stream" : "data");
+            if (b == Ticket.YOURS) {
+                return Result.YOURS;
+            }
+            if (b == Ticket.WAIT) {
+                return Result.WAIT;
+            }
+            // Other data, or an orderly close: not the holder of a lock port.
             return Result.STRANGER;
         } catch (SocketTimeoutException e) {
             if (!Thread.currentThread().isInterrupted()) {
@@ -183,6 +198,25 @@ public final class Wake implements AutoCloseable {
                 closed = true;
                 Descriptors.close(channel, target.key(), port, null);
             }
+        }
+    }
+
+    /**
+     * Writes the waiter's ticket; the kernel buffers it until the holder accepts the line.
+     *
+     * @param ticket the ticket
+     * @return {@code false} if the line is down (it is then closed): poll
+     */
+    public boolean send(Ticket ticket) {
+        try {
+            ByteBuffer b = ticket.encode();
+            while (b.hasRemaining()) {
+                channel.write(b); // 24 bytes into an empty send buffer: never blocks
+            }
+            return true;
+        } catch (IOException | RuntimeException e) {
+            close();
+            return false;
         }
     }
 

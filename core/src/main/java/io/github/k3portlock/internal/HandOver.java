@@ -1,0 +1,217 @@
+package io.github.k3portlock.internal;
+
+import io.github.k3portlock.LockPorts;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Arrays;
+
+/**
+ * A releasing holder's hand-over to the oldest waiter. Waiters in other processes connect to a
+ * held port and write their {@link Ticket}; the holder never accepts until it releases. Then,
+ * before closing anything, it {@linkplain #collect accepts} every queued line without blocking
+ * and reads each ticket (the kernel buffered it); after closing its ports it
+ * {@linkplain #deliver tells} the oldest live waiter {@link Ticket#YOURS} and the others
+ * {@link Ticket#WAIT}, resets every accepted line ({@code SO_LINGER=0}: nothing is left in
+ * {@code TIME_WAIT} on a lock port), and records the promise in {@link HandOverYield} so that
+ * this JVM does not take the key again before the chosen waiter had its turn.
+ *
+ * <p><b>Safety never depends on it.</b> Exclusion is the kernel's binds, whatever is said on a
+ * line: a waiter told {@code YOURS} still binds the ports, and anyone who binds first (a newcomer,
+ * the Python original, which only polls) simply holds the lock. Lines whose bytes are not a
+ * ticket (strangers) are reset without a verdict; lines that are already closed (a waiter that
+ * gave up) are skipped; a line that has not written its ticket yet is told to wait. A crash of
+ * the holder at any point resets every line, queued or accepted, and the waiters race as they
+ * did before there was a hand-over.
+ *
+ * <p>Not thread-safe: made and used by the one thread that releases a handle. Never throws (but
+ * {@link VirtualMachineError}): a line that cannot be accepted, read or written is left to the
+ * close, which resets it.
+ */
+public final class HandOver {
+    /** At most this many lines are accepted: two full accept queues. */
+    static final int MAX_LINES = 2 * (PortBinder.BACKLOG + 1);
+
+    /** What a line sent; see {@link #read}. */
+    private enum Sent {
+        /** A ticket: the waiter may be chosen. */
+        TICKET,
+        /** Nothing yet, still open: a waiter that has not written its ticket; told to wait. */
+        NOTHING,
+        /** Not a ticket: reset without a verdict. */
+        STRANGER,
+        /** Closed by the peer: skipped. */
+        GONE
+    }
+
+    private final LockPorts target;
+    private SocketChannel[] lines = new SocketChannel[4];
+    private Ticket[] tickets = new Ticket[4];
+    private Sent[] sent = new Sent[4];
+    private int count;
+    private boolean chose;
+
+    private HandOver(LockPorts target) {
+        this.target = target;
+    }
+
+    /**
+     * Accepts every line queued on the held listening sockets and reads what each sent, before
+     * any of them is closed.
+     *
+     * @param target the key's ports
+     * @param sockets the held sockets ({@link ServerSocketChannel}s; anything else is skipped)
+     * @return the lines to answer once the ports are closed, or {@code null} if there are none
+     */
+    public static HandOver collect(LockPorts target, Closeable[] sockets) {
+        HandOver h = null;
+        for (Closeable c : sockets) {
+            if (!(c instanceof ServerSocketChannel server) || !server.isOpen()) {
+                continue;
+            }
+            try {
+                server.configureBlocking(false);
+                SocketChannel line;
+                while ((h == null || h.count < MAX_LINES) && (line = server.accept()) != null) {
+                    if (h == null) {
+                        h = new HandOver(target);
+                    }
+                    h.add(line);
+                }
+            } catch (IOException | RuntimeException e) {
+                // Out of descriptors, say: the lines left in the queue are reset by the close.
+            }
+        }
+        return h;
+    }
+
+    private void add(SocketChannel line) {
+        if (count == lines.length) {
+            lines = Arrays.copyOf(lines, count * 2);
+            tickets = Arrays.copyOf(tickets, count * 2);
+            sent = Arrays.copyOf(sent, count * 2);
+        }
+        lines[count] = line;
+        Ticket t = null;
+        Sent s;
+        try {
+            line.configureBlocking(false);
+            ByteBuffer in = ByteBuffer.allocate(Ticket.LENGTH + 1);
+            s = read(line, in);
+            if (s == Sent.TICKET) {
+                t = Ticket.parse(in.flip());
+                s = t == null ? Sent.STRANGER : Sent.TICKET;
+            }
+        } catch (IOException | RuntimeException e) {
+            s = Sent.GONE; // reset by the peer
+        }
+        tickets[count] = t;
+        sent[count] = s;
+        count++;
+    }
+
+    /**
+     * Reads without blocking until nothing more is there: a live waiter's line holds exactly a
+     * ticket, and the next read finds nothing (a closed one finds the end or a reset).
+     */
+    private static Sent read(SocketChannel line, ByteBuffer in) throws IOException {
+        while (in.hasRemaining()) {
+            int n = line.read(in);
+            if (n < 0) {
+                return Sent.GONE;
+            }
+            if (n == 0) {
+                return in.position() == 0 ? Sent.NOTHING
+                        : in.position() == Ticket.LENGTH ? Sent.TICKET : Sent.STRANGER;
+            }
+        }
+        return Sent.STRANGER; // more than a ticket
+    }
+
+    /**
+     * Tells whether a waiter was chosen by {@link #deliver()}.
+     *
+     * @return {@code true} once a waiter was told {@link Ticket#YOURS}
+     */
+    public boolean chose() {
+        return chose;
+    }
+
+    /**
+     * Answers every line, once the holder's ports are closed: {@link Ticket#YOURS} to the oldest
+     * live ticket (the next oldest if that line fails), {@link Ticket#WAIT} to the other waiters;
+     * then resets every line, and records the promise if a waiter was chosen.
+     *
+     * @param promise whether this JVM promises not to take the key before the chosen waiter
+     *     (the fair default; a barging lock does not)
+     */
+    public void deliver(boolean promise) {
+        try {
+            Integer[] order = new Integer[count];
+            int valid = 0;
+            for (int i = 0; i < count; i++) {
+                if (sent[i] == Sent.TICKET) {
+                    order[valid++] = i;
+                }
+            }
+            Arrays.sort(order, 0, valid, (a, b) -> tickets[a].olderThan(tickets[b]) ? -1
+                    : tickets[b].olderThan(tickets[a]) ? 1 : 0);
+            int chosen = -1;
+            for (int j = 0; j < valid && chosen < 0; j++) {
+                if (answer(order[j], Ticket.YOURS)) {
+                    chosen = order[j];
+                }
+            }
+            if (chosen >= 0) {
+                chose = true;
+                if (promise) {
+                    HandOverYield.promised(target);
+                }
+            }
+            for (int i = 0; i < count; i++) {
+                if (i != chosen && (sent[i] == Sent.TICKET || sent[i] == Sent.NOTHING)) {
+                    answer(i, Ticket.WAIT);
+                }
+            }
+        } finally {
+            for (int i = 0; i < count; i++) {
+                reset(lines[i]);
+            }
+        }
+    }
+
+    private boolean answer(int i, byte verdict) {
+        try {
+            return lines[i].write(ByteBuffer.wrap(new byte[] {verdict})) == 1;
+        } catch (IOException | RuntimeException e) {
+            sent[i] = Sent.GONE; // the waiter gave up meanwhile
+            return false;
+        }
+    }
+
+    private void reset(SocketChannel line) {
+        try {
+            line.setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
+        } catch (IOException | RuntimeException e) {
+            // Closed by the peer already: the close below frees it all the same.
+        }
+        Descriptors.close(line, target.key(), -1, null);
+    }
+
+    /**
+     * Returns how many lines were accepted, for tests.
+     *
+     * @return the number of lines
+     */
+    int lines() {
+        return count;
+    }
+
+    @Override
+    public String toString() {
+        return "HandOver{" + Checks.quote(target.key()) + ", " + count + " lines"
+                + (chose ? ", chose" : "") + "}";
+    }
+}
