@@ -57,11 +57,14 @@ public final class FairWait implements AutoCloseable {
     }
 
     /**
-     * Wakes in a row whose attempt failed, after which one plain pause comes before the next line.
-     * One: a waiter that lost a wake (the holder crashed, or did not hand over) sits out one sleep
-     * time, so that at each such release only some of K contending processes wake.
+     * Resets in a row whose attempt failed, after which one plain pause comes before the next
+     * line. Two: a crashed holder's lines may be reset before all of its ports are closed (the
+     * kernel closes a dying process's descriptors in number order), so the first failed attempt
+     * reconnects (to the rest of the dying holder, or to the winner of the race, in whose queue
+     * the waiter keeps its ticket); a second in a row means a peer that resets every connection
+     * (no holder), which must not be spun on.
      */
-    static final int MAX_FUTILE_WAKES = 1;
+    static final int MAX_FUTILE_WAKES = 2;
     /** The first look for the next holder after a {@code WAIT}; doubled up to the maximum. */
     static final long FIRST_LOOK_NANOS = 100_000;
     /** The longest pause between looks for the next holder. */
@@ -190,8 +193,8 @@ public final class FairWait implements AutoCloseable {
                 waitForNext(System.nanoTime() + HandOverYield.GRACE_NANOS);
             }
             case RESET -> {
-                // No verdict: the holder crashed or is not ours; attempt, as everyone does. A
-                // lost race means one plain pause follows, see MAX_FUTILE_WAKES.
+                // No verdict: the holder crashed or is not ours; attempt, as everyone does. Lost
+                // races in a row end in a plain pause, see MAX_FUTILE_WAKES.
                 futileWakes++;
                 moveTo(State.POLLING);
             }

@@ -3,6 +3,7 @@ package io.github.k3portlock.internal;
 import io.github.k3portlock.LockPorts;
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -14,8 +15,8 @@ import java.util.Arrays;
  * before closing anything, it {@linkplain #collect accepts} every queued line without blocking
  * and reads each ticket (the kernel buffered it); after closing its ports it
  * {@linkplain #deliver tells} the oldest live waiter {@link Ticket#YOURS} and the others
- * {@link Ticket#WAIT}, resets every accepted line ({@code SO_LINGER=0}: nothing is left in
- * {@code TIME_WAIT} on a lock port), and records the promise in {@link HandOverYield} so that
+ * {@link Ticket#WAIT}, resets every accepted line ({@code SO_LINGER=0}, set as it is accepted:
+ * nothing is left in {@code TIME_WAIT} on a lock port, and a crash resets it too), and records the promise in {@link HandOverYield} so that
  * this JVM does not take the key again before the chosen waiter had its turn.
  *
  * <p><b>Safety never depends on it.</b> Exclusion is the kernel's binds, whatever is said on a
@@ -97,6 +98,9 @@ public final class HandOver {
         Ticket t = null;
         Sent s;
         try {
+            // At once: should this process die before answering, the kernel resets the line
+            // (a wake) instead of closing it in order (which a waiter takes for a stranger).
+            line.setOption(StandardSocketOptions.SO_LINGER, 0);
             line.configureBlocking(false);
             ByteBuffer in = ByteBuffer.allocate(Ticket.LENGTH + 1);
             s = read(line, in);
@@ -192,12 +196,7 @@ public final class HandOver {
     }
 
     private void reset(SocketChannel line) {
-        try {
-            line.setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
-        } catch (IOException | RuntimeException e) {
-            // Closed by the peer already: the close below frees it all the same.
-        }
-        Descriptors.close(line, target.key(), -1, null);
+        Descriptors.close(line, target.key(), -1, null); // SO_LINGER=0 since the accept
     }
 
     /**
