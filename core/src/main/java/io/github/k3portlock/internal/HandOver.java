@@ -11,7 +11,8 @@ import java.util.Arrays;
 
 /**
  * A releasing holder's hand-over to the oldest waiter. Waiters in other processes connect to a
- * held port and write their {@link Ticket}; the holder never accepts until it releases. Then,
+ * held port (the lowest) and write their {@link Ticket}; the holder never accepts until it
+ * releases. Then,
  * before closing anything, it {@linkplain #collect accepts} every queued line without blocking
  * and reads each ticket (the kernel buffered it); after closing its ports it
  * {@linkplain #deliver tells} the oldest live waiter {@link Ticket#YOURS} and the others
@@ -32,8 +33,8 @@ import java.util.Arrays;
  * close, which resets it.
  */
 public final class HandOver {
-    /** At most this many lines are accepted: two full accept queues. */
-    static final int MAX_LINES = 2 * (PortBinder.BACKLOG + 1);
+    /** At most this many lines are accepted: a full accept queue. */
+    static final int MAX_LINES = PortBinder.BACKLOG + 1;
 
     /** What a line sent; see {@link #read}. */
     private enum Sent {
@@ -59,19 +60,23 @@ public final class HandOver {
     }
 
     /**
-     * Accepts every line queued on the held listening sockets and reads what each sent, before
-     * any of them is closed.
+     * Accepts every line queued on the lowest held port and reads what each sent, before any port
+     * is closed. Waiters connect to the key's ports in order ({@link Wake#connect}), and a holder
+     * binds in order, so the lowest held port is the first a waiter finds listening, even while
+     * the holder is still binding the next. The other held ports are not looked at: an accept
+     * costs microseconds on every release, contended or not. A line that sits there all the same
+     * (a full accept queue on the lowest port sent the waiter on) is reset by the close and its
+     * waiter attempts, as before there was a hand-over.
      *
      * @param target the key's ports
-     * @param sockets the held sockets ({@link ServerSocketChannel}s; anything else is skipped)
+     * @param sockets the held sockets in port order ({@link ServerSocketChannel}s; anything else
+     *     is skipped)
      * @return the lines to answer once the ports are closed, or {@code null} if there are none
      */
     public static HandOver collect(LockPorts target, Closeable[] sockets) {
         HandOver h = null;
-        for (Closeable c : sockets) {
-            if (!(c instanceof ServerSocketChannel server) || !server.isOpen()) {
-                continue;
-            }
+        if (sockets.length > 0 && sockets[0] instanceof ServerSocketChannel server
+                && server.isOpen()) {
             try {
                 server.configureBlocking(false);
                 SocketChannel line;

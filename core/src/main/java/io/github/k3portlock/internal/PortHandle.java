@@ -86,8 +86,8 @@ public final class PortHandle implements LockHandle {
 
     /**
      * Hands the key over to the oldest waiter ({@link HandOver}: its lines are accepted first),
-     * closes the original's Linux name if held, then the held sockets in port order (the highest,
-     * which waiters watch, last), once. Never throws (but a
+     * closes the original's Linux name if held, then the held sockets from the highest port down
+     * (the lowest, which waiters watch, last), once. Never throws (but a
      * {@link VirtualMachineError}): a close that fails, out of descriptors or otherwise, is logged on the {@code io.github.k3portlock}
      * logger and the remaining sockets are still closed; close(2) of a listening socket frees the
      * port even when it reports an error, and there is nothing a caller could do with it.
@@ -117,7 +117,7 @@ public final class PortHandle implements LockHandle {
         } catch (VirtualMachineError e) {
             fatal = e;
         }
-        for (int i = 0; i < sockets.length; i++) {
+        for (int i = sockets.length - 1; i >= 0; i--) { // the lowest, which waiters watch, last
             try {
                 sockets[i].close();
             } catch (VirtualMachineError e) {

@@ -82,9 +82,10 @@ public final class Wake implements AutoCloseable {
     }
 
     /**
-     * Connects to the first of {@code target}'s ports that accepts a connection, trying them from
-     * the highest down (a holder closes its highest port last: the wake then finds the others
-     * free), within {@code nanos} in all.
+     * Connects to the first of {@code target}'s ports that accepts a connection, trying them in
+     * order, within {@code nanos} in all. That is the lowest port the holder holds: the one it
+     * binds first, accepts the waiters' lines on, and closes last ({@link PortHandle#release()}),
+     * so a wake by its close finds the others free already.
      *
      * @param target the key's ports
      * @param nanos how long connecting may take (it replaces a pause of that length)
@@ -95,8 +96,7 @@ public final class Wake implements AutoCloseable {
     public static Wake connect(LockPorts target, long nanos) {
         long deadline = System.nanoTime() + nanos;
         List<InetSocketAddress> addresses = target.socketAddresses();
-        for (int i = addresses.size() - 1; i >= 0; i--) {
-            InetSocketAddress address = addresses.get(i);
+        for (InetSocketAddress address : addresses) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 return null;

@@ -40,11 +40,10 @@ class HandOverTest {
     /** No verdict: the line ended (reset or end of stream) without a byte. */
     private static final int NONE = -1;
 
-    /** A raw waiter: connects to the holder's highest port and writes {@code bytes}. */
+    /** A raw waiter: connects to the holder's lowest port (as waiters do), writes {@code bytes}. */
     private static SocketChannel line(PortHandle holder, byte[] bytes) throws IOException {
-        List<Integer> ports = holder.ports();
         InetSocketAddress to = new InetSocketAddress(holder.target().address(),
-                ports.get(ports.size() - 1));
+                holder.ports().get(0));
         SocketChannel ch = SocketChannel.open();
         Wake.prepare(ch);
         ch.connect(to);
