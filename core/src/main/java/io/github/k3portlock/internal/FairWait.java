@@ -145,6 +145,9 @@ public final class FairWait implements AutoCloseable {
         if (ticket == null) {
             ticket = Ticket.issue();
         }
+        if (line != null && state == State.POLLING) {
+            close(); // the chosen line, left open for the attempt to come first
+        }
         if (state == State.POLLING && futileWakes < MAX_FUTILE_WAKES && !heldHere.getAsBoolean()) {
             long until = HandOverYield.pendingUntil(target);
             if (until != 0) {
@@ -180,7 +183,7 @@ public final class FairWait implements AutoCloseable {
 
     private void await(long nanos) {
         Wake.Result r = line.await(nanos);
-        if (r != Wake.Result.TIMED_OUT) {
+        if (r != Wake.Result.TIMED_OUT && r != Wake.Result.YOURS) {
             line = null; // closed by the wait
         }
         switch (r) {

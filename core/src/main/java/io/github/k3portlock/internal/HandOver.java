@@ -158,20 +158,10 @@ public final class HandOver {
      */
     public void deliver(boolean promise) {
         try {
-            Integer[] order = new Integer[count];
-            int valid = 0;
-            for (int i = 0; i < count; i++) {
-                if (sent[i] == Sent.TICKET) {
-                    order[valid++] = i;
-                }
-            }
-            Arrays.sort(order, 0, valid, (a, b) -> tickets[a].olderThan(tickets[b]) ? -1
-                    : tickets[b].olderThan(tickets[a]) ? 1 : 0);
-            int chosen = -1;
-            for (int j = 0; j < valid && chosen < 0; j++) {
-                if (answer(order[j], Ticket.YOURS)) {
-                    chosen = order[j];
-                }
+            int chosen;
+            // The oldest first, at once: the chosen waiter wakes while the others are answered.
+            while ((chosen = oldest()) >= 0 && !answer(chosen, Ticket.YOURS)) {
+                // that waiter left meanwhile (answer marked it GONE): the next oldest
             }
             if (chosen >= 0) {
                 chose = true;
@@ -189,6 +179,17 @@ public final class HandOver {
                 reset(lines[i]);
             }
         }
+    }
+
+    /** The line with the oldest ticket still in the running, or -1. */
+    private int oldest() {
+        int best = -1;
+        for (int i = 0; i < count; i++) {
+            if (sent[i] == Sent.TICKET && (best < 0 || tickets[i].olderThan(tickets[best]))) {
+                best = i;
+            }
+        }
+        return best;
     }
 
     private boolean answer(int i, byte verdict) {

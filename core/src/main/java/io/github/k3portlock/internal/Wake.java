@@ -158,8 +158,9 @@ public final class Wake implements AutoCloseable {
      * Waits up to {@code nanos} for the holder to close the port.
      *
      * @param nanos how long, positive; waits at least a millisecond (the socket timeout's unit)
-     * @return how it ended; after {@link Result#RESET} and {@link Result#STRANGER} the line is
-     *     closed
+     * @return how it ended; after {@link Result#RESET}, {@link Result#WAIT} and
+     *     {@link Result#STRANGER} the line is closed; after {@link Result#YOURS} the caller closes
+     *     it once it has attempted (the holder resets it anyway)
      * @throws PortlockException if the thread is interrupted (the line is then closed and the
      *     interrupt status set)
      */
@@ -173,6 +174,7 @@ public final class Wake implements AutoCloseable {
             int b = in.read();
             failure = new IOException(b < 0 ? "end of stream" : "data");
             if (b == Ticket.YOURS) {
+                failure = null; // closed by the caller after its attempt: attempt first
                 return Result.YOURS;
             }
             if (b == Ticket.WAIT) {
