@@ -20,8 +20,8 @@ import java.util.Objects;
  * with the same key therefore exclude each other.
  *
  * <p><b>Wide loopback.</b> With {@link Builder#wideLoopback(boolean) wideLoopback(true)} the
- * address is also taken from the hash, somewhere in {@code 127.0.0.1 - 127.255.255.254} (last octet 1-254). On Linux
- * every such address is local, so distinct keys almost never share ports (the default scheme
+ * address is also taken from the hash, somewhere in {@code 127.0.0.1 - 127.255.255.254} (last
+ * octet 1-254). On Linux every such address is local, so distinct keys almost never share ports (the default scheme
  * makes a few percent of a thousand keys held at once collide). Use it when many keys are held at
  * once and every user of a key is this library with the same scheme; keep the default for
  * compatibility with the Python original, and on systems (macOS, Windows) where only
@@ -43,7 +43,9 @@ import java.util.Objects;
  * the ports, so Java processes exclude each other whatever their version.
  *
  * <p>Instances are immutable and thread-safe. Two processes must use equal schemes to exclude
- * each other. All invalid settings are reported with {@link IllegalArgumentException}.
+ * each other. Invalid settings are reported with {@link IllegalArgumentException}; a valid
+ * {@link Interop#REQUIRE_LINUX_NAME} scheme that this JVM cannot hold, with
+ * {@link IllegalStateException} from {@link Builder#build()}.
  */
 public final class PortScheme {
     private static final InetAddress LOCALHOST_V4 = v4(0, 0, 1);
@@ -78,11 +80,7 @@ public final class PortScheme {
                 && NameBinder.unavailableReason() == null;
     }
 
-    /**
-     * Returns a builder with the default settings.
-     *
-     * @return a new builder
-     */
+    /** {@return a new builder with the default settings} */
     public static Builder builder() {
         return new Builder();
     }
@@ -130,11 +128,6 @@ public final class PortScheme {
                 && portCount == 3 && !wideLoopback;
     }
 
-    /** An address for messages: its literal, without {@link InetAddress#toString()}'s slash. */
-    private static String text(InetAddress a) {
-        return Addresses.host(a);
-    }
-
     private static byte[] sha1(byte[] bytes) {
         try {
             return MessageDigest.getInstance("SHA-1").digest(bytes);
@@ -144,54 +137,38 @@ public final class PortScheme {
     }
 
     /**
-     * Returns the host ports are bound on ({@code 127.0.0.1} by default).
-     *
-     * @return the host; with wide loopback, the default host (addresses then come from the hash)
+     * {@return the host ports are bound on ({@code 127.0.0.1} by default)} With wide loopback,
+     * the default host: addresses then come from the hash.
      */
     public InetAddress host() {
         return host;
     }
 
-    /**
-     * Returns the first base port a key can map to.
-     *
-     * @return the start of the range
-     */
+    /** {@return the first base port a key can map to, the start of the range} */
     public int rangeStart() {
         return rangeStart;
     }
 
-    /**
-     * Returns how many base ports keys are spread over.
-     *
-     * @return the size of the range
-     */
+    /** {@return how many base ports keys are spread over, the size of the range} */
     public int rangeSize() {
         return rangeSize;
     }
 
-    /**
-     * Returns how many consecutive ports each key maps to.
-     *
-     * @return an odd count, 3 by default
-     */
+    /** {@return how many consecutive ports each key maps to, an odd count (3 by default)} */
     public int portCount() {
         return portCount;
     }
 
     /**
-     * Tells whether addresses are spread over {@code 127.0.0.0/8}.
-     *
-     * @return {@code true} for wide loopback
+     * {@return whether addresses are spread over {@code 127.0.0.0/8} (wide loopback)}
      */
     public boolean wideLoopback() {
         return wideLoopback;
     }
 
     /**
-     * Returns whether locks also hold the original's Linux name.
-     *
-     * @return the mode, {@link Interop#AUTOMATIC} by default
+     * {@return whether locks also hold the original's Linux name ({@link Interop#AUTOMATIC}
+     * by default)}
      */
     public Interop interop() {
         return interop;
@@ -200,9 +177,8 @@ public final class PortScheme {
     @Override
     public boolean equals(Object o) {
         return o instanceof PortScheme s && host.equals(s.host) && rangeStart == s.rangeStart
-                && rangeSize == s.rangeSize
-                && portCount == s.portCount && wideLoopback == s.wideLoopback
-                && interop == s.interop;
+                && rangeSize == s.rangeSize && portCount == s.portCount
+                && wideLoopback == s.wideLoopback && interop == s.interop;
     }
 
     @Override
@@ -212,7 +188,7 @@ public final class PortScheme {
 
     @Override
     public String toString() {
-        return "PortScheme{host=" + (wideLoopback ? "127.0.0.0/8" : text(host))
+        return "PortScheme{host=" + (wideLoopback ? "127.0.0.0/8" : Addresses.host(host))
                 + ", range=" + rangeStart + "+" + rangeSize + ", ports=" + portCount
                 + (interop == Interop.AUTOMATIC ? "" : ", interop=" + interop) + "}";
     }
@@ -289,12 +265,12 @@ public final class PortScheme {
         public Builder host(InetAddress host) {
             Objects.requireNonNull(host, "host");
             if (host.isAnyLocalAddress()) {
-                throw new IllegalArgumentException("host " + text(host) + " is a wildcard address:"
+                throw new IllegalArgumentException("host " + Addresses.host(host) + " is a wildcard address:"
                         + " it would open the lock's ports on every interface; use a loopback"
                         + " address such as 127.0.0.1 or ::1");
             }
             if (host.isMulticastAddress()) {
-                throw new IllegalArgumentException("host " + text(host)
+                throw new IllegalArgumentException("host " + Addresses.host(host)
                         + " is a multicast address, not an address of this machine");
             }
             this.host = host;
@@ -313,12 +289,14 @@ public final class PortScheme {
         public Builder host(String literal) {
             Objects.requireNonNull(literal, "host");
             if (!literal.matches("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) {
-                throw new IllegalArgumentException("host must be an IP literal, got '" + literal + "'");
+                throw new IllegalArgumentException("host must be an IP literal, got '"
+                        + literal + "'");
             }
             try {
                 return host(InetAddress.getByName(literal));
             } catch (UnknownHostException e) {
-                throw new IllegalArgumentException("host must be an IP literal, got '" + literal + "'", e);
+                throw new IllegalArgumentException("host must be an IP literal, got '"
+                        + literal + "'", e);
             }
         }
 
@@ -385,6 +363,8 @@ public final class PortScheme {
          * @throws IllegalArgumentException if the last port would exceed 65535, wide loopback is
          *     combined with an explicit host, or the host is not a loopback address and
          *     {@link #allowNonLoopback()} was not called
+         * @throws IllegalStateException if the interop is {@link Interop#REQUIRE_LINUX_NAME} and
+         *     this JVM cannot hold the name (not Linux, Java older than 22, no native access)
          */
         public PortScheme build() {
             if ((long) rangeStart + rangeSize - 1 + portCount - 1 > 65535) {
@@ -393,10 +373,10 @@ public final class PortScheme {
             }
             if (wideLoopback && hostSet) {
                 throw new IllegalArgumentException("wide loopback takes the address from the key;"
-                        + " do not also set host " + text(host));
+                        + " do not also set host " + Addresses.host(host));
             }
             if (!host.isLoopbackAddress() && !allowNonLoopback) {
-                throw new IllegalArgumentException("host " + text(host) + " is not a loopback"
+                throw new IllegalArgumentException("host " + Addresses.host(host) + " is not a loopback"
                         + " address: the lock's ports would be reachable from the network; call"
                         + " allowNonLoopback() if that is intended");
             }

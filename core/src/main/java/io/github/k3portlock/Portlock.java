@@ -3,6 +3,7 @@ package io.github.k3portlock;
 import io.github.k3portlock.internal.Checks;
 import io.github.k3portlock.internal.FairWait;
 import io.github.k3portlock.internal.HandOverYield;
+import io.github.k3portlock.internal.LockErrors;
 import io.github.k3portlock.internal.LockEvents;
 import io.github.k3portlock.internal.PortBinder;
 import io.github.k3portlock.internal.PortHandle;
@@ -192,7 +193,7 @@ public final class Portlock implements AutoCloseable {
      */
     public void acquire() {
         long start = System.nanoTime();
-        try (FairWait wait = new FairWait(target, this::pause, this::heldByThisInstance)) {
+        try (FairWait wait = new FairWait(target, this::pause, this::hasLocked)) {
             while (true) {
                 long waited = System.nanoTime() - start;
                 boolean last = waited >= timeoutNanos;
@@ -200,16 +201,11 @@ public final class Portlock implements AutoCloseable {
                     return;
                 }
                 if (last) {
-                    throw PortlockTimeoutException.timedOut(target, Duration.ofNanos(waited));
+                    throw LockErrors.timedOut(target, Duration.ofNanos(waited));
                 }
                 wait.pause(Math.min(sleepNanos, timeoutNanos - waited));
             }
         }
-    }
-
-    /** This instance holds the lock (another thread does): its release signals the condition. */
-    private boolean heldByThisInstance() {
-        return handle != null;
     }
 
     /** Waits before the next attempt; woken early when another thread of this instance releases. */
@@ -221,7 +217,7 @@ public final class Portlock implements AutoCloseable {
             released.awaitNanos(nanos);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw PortlockException.interrupted(target, e);
+            throw LockErrors.interrupted(target, e);
         } finally {
             mutex.unlock();
         }

@@ -14,10 +14,10 @@ class CollisionTest {
     private static int heldAtOnce(int n, PortScheme scheme) {
         List<Portlock> locks = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            locks.add(Portlock.builder(TestSupport.freshKey()).scheme(scheme).build());
+            locks.add(Portlock.builder(PortFixtures.freshKey()).scheme(scheme).build());
         }
         List<Portlock> held = new ArrayList<>(n);
-        long fds = TestSupport.openFds();
+        long fds = PortFixtures.openFds();
         int missed = 0;
         try {
             for (Portlock lock : locks) {
@@ -30,7 +30,7 @@ class CollisionTest {
         } finally {
             held.forEach(Portlock::release);
         }
-        assertEquals(fds, TestSupport.openFds(), "every held key released its sockets");
+        assertEquals(fds, PortFixtures.openFds(), "every held key released its sockets");
         return missed;
     }
 

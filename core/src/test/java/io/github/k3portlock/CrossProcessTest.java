@@ -27,7 +27,7 @@ class CrossProcessTest {
 
     @Test
     void threeProcessesTimesFiveHundredSectionsLoseNoUpdate(@TempDir Path dir) throws Exception {
-        String key = TestSupport.freePorts().key();
+        String key = PortFixtures.freePorts().key();
         int procs = 3;
         int sections = 500;
         Files.writeString(dir.resolve("counter"), "0");
@@ -72,7 +72,7 @@ class CrossProcessTest {
 
     @Test
     void killMinusNineOfTheHolderFreesTheLockAtOnce() throws Exception {
-        String key = TestSupport.freePorts().key();
+        String key = PortFixtures.freePorts().key();
         Process holder = ChildJvm.start(KeyHolder.class, "hold", key);
         try (Portlock lock = new Portlock(key)) {
             String line = ChildJvm.awaitLine(holder, ""); // the first line, whatever it is
@@ -97,7 +97,7 @@ class CrossProcessTest {
 
     @Test
     void releaseInOneProcessLetsAWaiterInAnotherIn() throws Exception {
-        String key = TestSupport.freePorts().key();
+        String key = PortFixtures.freePorts().key();
         Process holder = ChildJvm.start(KeyHolder.class, "hold", key);
         try {
             assertEquals("LOCKED " + holder.pid(), ChildJvm.awaitLine(holder, ""));

@@ -1,6 +1,6 @@
 package io.github.k3portlock;
 
-import static io.github.k3portlock.TestSupport.freshKey;
+import static io.github.k3portlock.PortFixtures.freshKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -52,7 +52,7 @@ class ErrorsTest {
         String key = freshKey();
         PortScheme remote = PortScheme.builder().host("203.0.113.7").allowNonLoopback().build();
         Portlock lock = Portlock.builder(key).scheme(remote).timeout(Duration.ofSeconds(20)).build();
-        long fds = TestSupport.openFds();
+        long fds = PortFixtures.openFds();
         long t0 = System.nanoTime();
         PortlockException e = assertThrows(PortlockException.class, lock::acquire);
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
@@ -64,13 +64,13 @@ class ErrorsTest {
         assertTrue(e.getMessage().contains("not local"), e.getMessage());
         assertTrue(e.getCause() instanceof IOException);
         assertFalse(lock.hasLocked());
-        assertEquals(fds, TestSupport.openFds(), "nothing may stay open");
+        assertEquals(fds, PortFixtures.openFds(), "nothing may stay open");
     }
 
     /** "Too many open files" on the second port: clear error, the first port closed. */
     @Test
     void tooManyOpenFilesIsAClearErrorAndLeaksNothing() throws Exception {
-        LockPorts ports = TestSupport.freePorts();
+        LockPorts ports = PortFixtures.freePorts();
         String key = ports.key();
         AtomicInteger opens = new AtomicInteger();
         PortBinder binder = address -> {
@@ -80,7 +80,7 @@ class ErrorsTest {
             return PortBinder.DEFAULT.open(address);
         };
         Portlock lock = new Portlock(ports, Duration.ofSeconds(20), Duration.ofMillis(10), binder);
-        long fds = TestSupport.openFds();
+        long fds = PortFixtures.openFds();
         long t0 = System.nanoTime();
         PortlockException e = assertThrows(PortlockException.class, lock::acquire);
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5), "must fail at once");
@@ -89,8 +89,8 @@ class ErrorsTest {
         assertTrue(e.getMessage().contains("out of file descriptors"), e.getMessage());
         assertTrue(e.getMessage().contains(key), e.getMessage());
         assertEquals(2, opens.get(), "the first port bound, the second could not open");
-        assertEquals(fds, TestSupport.openFds(), "the port bound before the failure was closed");
-        assertTrue(TestSupport.allPortsFree(ports));
+        assertEquals(fds, PortFixtures.openFds(), "the port bound before the failure was closed");
+        assertTrue(PortFixtures.allPortsFree(ports));
         assertFalse(lock.hasLocked());
     }
 

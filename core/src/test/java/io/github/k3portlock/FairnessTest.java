@@ -35,7 +35,7 @@ class FairnessTest {
     @ParameterizedTest(name = "K = {0}")
     @ValueSource(ints = {2, 4})
     void everyProcessGetsAtLeastAQuarterOfItsShare(int k) throws Exception {
-        String key = TestSupport.freePorts().key();
+        String key = PortFixtures.freePorts().key();
         List<Process> children = new ArrayList<>();
         try {
             for (int i = 0; i < k; i++) {
@@ -73,7 +73,7 @@ class FairnessTest {
 
     @Test
     void tenThousandContendedSectionsLeaveNoSocketOrConnection() throws Exception {
-        LockPorts target = TestSupport.freePorts();
+        LockPorts target = PortFixtures.freePorts();
         long fds = Fds.sockets();
         AtomicInteger sections = new AtomicInteger();
         AtomicInteger inside = new AtomicInteger();

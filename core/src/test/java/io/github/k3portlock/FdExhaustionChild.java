@@ -1,6 +1,7 @@
 package io.github.k3portlock;
 
 import io.github.k3portlock.status.LockStatus;
+import io.github.k3portlock.testkit.FdExhaustionReport;
 import io.github.k3portlock.testkit.Fds;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
@@ -81,43 +82,21 @@ public final class FdExhaustionChild {
             }
         }
         System.out.println("RELEASE_THREW " + threw);
-        for (ServerSocketChannel ch : filler) {
-            try {
-                ch.close();
-            } catch (Throwable t) {
-                // reported through the socket count
-            }
-        }
-
-        String after;
-        try {
+        FdExhaustionReport.finish(filler, () -> {
             Portlock lock = new Portlock(prefix + "-after", Duration.ofSeconds(5));
             lock.acquire();
             lock.release();
-            after = "true";
-        } catch (Throwable t) {
-            after = oneLine(t.toString());
-        }
-        System.out.println("AFTER " + after);
-        String end;
-        try {
-            end = Long.toString(sockets());
-        } catch (Throwable t) {
-            end = oneLine(t.toString());
-        }
-        System.out.println("END_SOCKETS " + end);
-        System.out.println("DONE");
-        System.out.flush();
+            return null;
+        });
     }
 
     private static void fail(String key, Throwable t) {
-        String port = t instanceof PortlockException p ? Integer.toString(p.port().orElse(-1)) : "-";
-        System.out.println("FAIL " + t.getClass().getName() + " " + port + " " + key + " | "
-                + oneLine(String.valueOf(t.getMessage())));
+        FdExhaustionReport.fail(key, t,
+                t instanceof PortlockException p ? p.port().orElse(-1) : -1);
     }
 
     static String oneLine(String s) {
-        return s.replace('\n', ' ').replace('\r', ' ');
+        return FdExhaustionReport.oneLine(s);
     }
 
     /** Socket descriptors of this process, counted cold (nothing opened to warm up). */

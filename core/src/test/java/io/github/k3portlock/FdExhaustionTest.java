@@ -1,6 +1,6 @@
 package io.github.k3portlock;
 
-import static io.github.k3portlock.TestSupport.freshKey;
+import static io.github.k3portlock.PortFixtures.freshKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.k3portlock.internal.PortBinder;
 import io.github.k3portlock.internal.Quorum;
 import io.github.k3portlock.testkit.ChildJvm;
+import io.github.k3portlock.testkit.FdExhaustionReport;
 import java.net.SocketException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -61,7 +62,7 @@ class FdExhaustionTest {
      */
     @Test
     void anInitialiserErrorCausedByTheLimitReadsAsOutOfDescriptors() throws Exception {
-        LockPorts ports = TestSupport.freePorts();
+        LockPorts ports = PortFixtures.freePorts();
         AtomicInteger calls = new AtomicInteger();
         PortBinder binder = a -> {
             if (calls.incrementAndGet() == 2) {
@@ -69,7 +70,7 @@ class FdExhaustionTest {
             }
             return PortBinder.openChannel(a);
         };
-        long fds = TestSupport.openFds();
+        long fds = PortFixtures.openFds();
         PortlockException e = assertThrows(PortlockException.class,
                 () -> Quorum.tryAcquire(ports, binder));
         assertEquals(ports.key(), e.key());
@@ -78,7 +79,7 @@ class FdExhaustionTest {
                 && e.getMessage().contains("'" + ports.key() + "'")
                 && e.getMessage().contains(":" + (ports.basePort() + 1)), e.getMessage());
         assertInstanceOf(ExceptionInInitializerError.class, e.getCause());
-        assertEquals(fds, TestSupport.openFds(), "the first port was closed");
+        assertEquals(fds, PortFixtures.openFds(), "the first port was closed");
 
         PortBinder broken = a -> {
             throw new NoClassDefFoundError("Could not initialize class sun.nio.ch.Net");
@@ -93,43 +94,14 @@ class FdExhaustionTest {
         assertThrows(NoClassDefFoundError.class, () -> Quorum.tryAcquire(ports, other));
     }
 
-
     /**
-     * Checks a child's summary; returns what is wrong (empty when all is well). Shared with the
-     * async module's test through copy, as the test trees are separate.
+     * Checks a child's summary; returns what is wrong (empty when all is well): the testkit's
+     * common checks, and the status probe at the limit.
      */
     static List<String> check(List<String> out, String prefix, boolean probe) {
-        List<String> problems = new ArrayList<>();
-        if (!out.contains("DONE") || !out.contains("EXIT 0")) {
-            problems.add("child did not finish: " + tail(out));
-            return problems;
-        }
-        int acquired = Integer.parseInt(value(out, "ACQUIRED"));
-        int busy = Integer.parseInt(value(out, "BUSY"));
-        List<String> fails = out.stream().filter(l -> l.startsWith("FAIL ")).toList();
-        if (fails.isEmpty() || acquired == 0 || acquired + busy + fails.size() != ATTEMPTS) {
-            problems.add("the limit was not met as planned: acquired " + acquired + ", busy "
-                    + busy + ", failed " + fails.size());
-        }
-        int unclear = 0;
-        String firstUnclear = null;
-        for (String f : fails) {
-            // FAIL <class> <port> <key> | <message>
-            String[] head = f.substring(0, f.indexOf(" | ")).split(" ");
-            String message = f.substring(f.indexOf(" | ") + 3);
-            boolean clear = head[1].equals(PortlockException.class.getName())
-                    && Integer.parseInt(head[2]) > 0 && head[3].startsWith(prefix)
-                    && message.contains("this process is out of file descriptors")
-                    && message.contains("'" + head[3] + "'") && message.contains(":" + head[2])
-                    && !message.contains("unexpected failure");
-            if (!clear && unclear++ == 0) {
-                firstUnclear = f;
-            }
-        }
-        if (unclear > 0) {
-            problems.add(unclear + " unclear failures, first: " + firstUnclear);
-        }
-        if (probe) {
+        List<String> problems = FdExhaustionReport.check(out, prefix, ATTEMPTS,
+                PortlockException.class.getName());
+        if (probe && out.contains("DONE")) {
             // The filler took every descriptor, but the JVM may free one meanwhile (a jar it
             // closes): then the right answer is "free", as nobody holds the probed key.
             String p = value(out, "PROBE");
@@ -141,29 +113,10 @@ class FdExhaustionTest {
                 problems.add("status probe at the limit: " + p);
             }
         }
-        String threw = value(out, "RELEASE_THREW");
-        if (!threw.equals("0")) {
-            problems.add(threw + " of " + acquired + " releases threw, first: "
-                    + value(out, "RELEASE_ERROR"));
-        }
-        String after = value(out, "AFTER");
-        if (!after.equals("true")) {
-            problems.add("a new key could not be locked afterwards: " + after);
-        }
-        String start = value(out, "START_SOCKETS");
-        String end = value(out, "END_SOCKETS");
-        if (!start.equals(end)) {
-            problems.add("sockets " + start + " at start, " + end + " at the end");
-        }
         return problems;
     }
 
     static String value(List<String> out, String name) {
-        return out.stream().filter(l -> l.startsWith(name + " ")).findFirst()
-                .map(l -> l.substring(name.length() + 1)).orElse("(missing)");
-    }
-
-    private static String tail(List<String> out) {
-        return String.join(" / ", out.subList(Math.max(0, out.size() - 8), out.size()));
+        return FdExhaustionReport.value(out, name);
     }
 }

@@ -1,7 +1,7 @@
 package io.github.k3portlock;
 
-import static io.github.k3portlock.TestSupport.freshKey;
-import static io.github.k3portlock.TestSupport.plainBind;
+import static io.github.k3portlock.PortFixtures.freshKey;
+import static io.github.k3portlock.PortFixtures.plainBind;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,7 +22,7 @@ class InteropTest {
 
     @Test
     void plainBindWithoutListenOnTwoPortsMakesTheLockBusy() throws IOException {
-        LockPorts p = TestSupport.freePorts();
+        LockPorts p = PortFixtures.freePorts();
         List<InetSocketAddress> a = p.socketAddresses();
         try (Socket s0 = plainBind(a.get(0)); Socket s2 = plainBind(a.get(2));
              Portlock lock = new Portlock(p.key())) {
@@ -36,7 +36,7 @@ class InteropTest {
 
     @Test
     void oneStrangerOnOnePortDoesNotBlockTheLock() throws IOException {
-        LockPorts p = TestSupport.freePorts();
+        LockPorts p = PortFixtures.freePorts();
         for (int taken = 0; taken < 3; taken++) {
             try (Socket stranger = plainBind(p.socketAddresses().get(taken));
                  Portlock lock = new Portlock(p.key())) {
@@ -50,7 +50,7 @@ class InteropTest {
 
     @Test
     void aHeldLockBlocksAPlainBindAndAListeningStranger() throws IOException {
-        LockPorts p = TestSupport.freePorts();
+        LockPorts p = PortFixtures.freePorts();
         try (Portlock lock = new Portlock(p.key())) {
             assertTrue(lock.tryLock());
             int heldPort = p.basePort();
@@ -70,11 +70,11 @@ class InteropTest {
 
     @Test
     void holdingStopsAtTheQuorum() {
-        LockPorts p = TestSupport.freePorts();
-        long fds = TestSupport.openFds();
+        LockPorts p = PortFixtures.freePorts();
+        long fds = PortFixtures.openFds();
         try (Portlock lock = new Portlock(p.key())) {
             assertTrue(lock.tryLock());
-            assertEquals(fds + 2 + TestSupport.nameSockets(p), TestSupport.openFds(),
+            assertEquals(fds + 2 + PortFixtures.nameSockets(p), PortFixtures.openFds(),
                     "two sockets, not three (and the original's name, when held)");
             try (Socket third = plainBind(p.socketAddresses().get(2))) {
                 assertTrue(third.isBound(), "the third port stays free for strangers");
@@ -82,6 +82,6 @@ class InteropTest {
                 throw new AssertionError("third port should be free", e);
             }
         }
-        assertEquals(fds, TestSupport.openFds());
+        assertEquals(fds, PortFixtures.openFds());
     }
 }

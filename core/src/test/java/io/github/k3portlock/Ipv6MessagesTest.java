@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.k3portlock.internal.LockErrors;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -33,7 +34,7 @@ class Ipv6MessagesTest {
     @Test
     void exceptionTexts() throws Exception {
         LockPorts p = V6.lockPorts("mylock");
-        PortlockException e = PortlockException.bindFailed(p,
+        PortlockException e = LockErrors.bindFailed(p,
                 new InetSocketAddress(InetAddress.getByName("::1"), 44656), "why", null);
         assertEquals("cannot bind [::1]:44656 for lock 'mylock' ([::1]:44655-44657 (quorum 2)):"
                 + " why", e.getMessage());
@@ -45,7 +46,7 @@ class Ipv6MessagesTest {
 
     @Test
     void aTimeoutOnIpv6NamesThePortsInBrackets() {
-        String key = TestSupport.freshKey();
+        String key = PortFixtures.freshKey();
         try (Portlock holder = Portlock.builder(key).scheme(V6).build();
                 Portlock waiter = Portlock.builder(key).scheme(V6)
                         .timeout(Duration.ofMillis(50)).build()) {

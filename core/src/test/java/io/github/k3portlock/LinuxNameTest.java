@@ -1,6 +1,6 @@
 package io.github.k3portlock;
 
-import static io.github.k3portlock.TestSupport.freshKey;
+import static io.github.k3portlock.PortFixtures.freshKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

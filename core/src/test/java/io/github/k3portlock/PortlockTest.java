@@ -1,7 +1,7 @@
 package io.github.k3portlock;
 
-import static io.github.k3portlock.TestSupport.allPortsFree;
-import static io.github.k3portlock.TestSupport.freshKey;
+import static io.github.k3portlock.PortFixtures.allPortsFree;
+import static io.github.k3portlock.PortFixtures.freshKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -22,7 +22,7 @@ class PortlockTest {
 
     @Test
     void tryLockReleaseAndHasLocked() {
-        String key = TestSupport.freePorts().key();
+        String key = PortFixtures.freePorts().key();
         Portlock lock = new Portlock(key);
         assertFalse(lock.hasLocked());
         assertTrue(lock.tryLock());
@@ -38,7 +38,7 @@ class PortlockTest {
     /** The original's test_mem_test: two instances of one key exclude each other. */
     @Test
     void twoInstancesOfOneKeyExcludeEachOther() {
-        String key = TestSupport.freePorts().key();
+        String key = PortFixtures.freePorts().key();
         try (Portlock a = new Portlock(key); Portlock b = new Portlock(key)) {
             assertTrue(a.tryLock());
             assertFalse(b.tryLock());
@@ -54,25 +54,25 @@ class PortlockTest {
     /** Regression: the original deadlocks after try_lock twice and release once. */
     @Test
     void secondTryLockByTheOwnerIsNotCountedAndOneReleaseFrees() {
-        String key = TestSupport.freePorts().key();
+        String key = PortFixtures.freePorts().key();
         Portlock lock = new Portlock(key);
-        long fds = TestSupport.openFds();
+        long fds = PortFixtures.openFds();
         assertTrue(lock.tryLock());
         assertTrue(lock.tryLock(), "the owner already holds it");
         lock.acquire(); // returns at once, same reason
-        assertEquals(fds + 2 + TestSupport.nameSockets(lock.lockPorts()), TestSupport.openFds(),
+        assertEquals(fds + 2 + PortFixtures.nameSockets(lock.lockPorts()), PortFixtures.openFds(),
                 "still exactly one quorum of sockets");
         lock.release();
         assertFalse(lock.hasLocked());
         try (Portlock other = new Portlock(key)) {
             assertTrue(other.tryLock(), "one release frees the lock");
         }
-        assertEquals(fds, TestSupport.openFds());
+        assertEquals(fds, PortFixtures.openFds());
     }
 
     @Test
     void tryWithResourcesReleases() {
-        String key = TestSupport.freePorts().key();
+        String key = PortFixtures.freePorts().key();
         LockPorts ports;
         try (Portlock lock = new Portlock(key, Duration.ofSeconds(3))) {
             lock.acquire();
@@ -84,7 +84,7 @@ class PortlockTest {
 
     @Test
     void anotherThreadCannotReleaseTheOwnersLock() throws Exception {
-        String key = TestSupport.freePorts().key();
+        String key = PortFixtures.freePorts().key();
         Portlock lock = new Portlock(key);
         assertTrue(lock.tryLock());
         ExecutorService other = Executors.newSingleThreadExecutor();
@@ -105,7 +105,7 @@ class PortlockTest {
     /** The original's thread tests: one lock shared by 3 threads gives mutual exclusion. */
     @Test
     void threeThreadsSharingOneInstance() throws Exception {
-        Portlock shared = new Portlock(TestSupport.freePorts().key(), Duration.ofSeconds(60),
+        Portlock shared = new Portlock(PortFixtures.freePorts().key(), Duration.ofSeconds(60),
                 Duration.ofMillis(1));
         runSections(3, 300, i -> shared);
         assertFalse(shared.hasLocked());
@@ -115,7 +115,7 @@ class PortlockTest {
     /** The original's thread tests: 10 threads x 1000 sections, one instance per thread. */
     @Test
     void tenThreadsEachWithItsOwnInstance() throws Exception {
-        String key = TestSupport.freePorts().key();
+        String key = PortFixtures.freePorts().key();
         List<Portlock> locks = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             locks.add(new Portlock(key, Duration.ofSeconds(120), Duration.ofMillis(1)));
@@ -166,7 +166,7 @@ class PortlockTest {
     /** The original's sleep_time test: a long sleep time never stretches the timeout. */
     @Test
     void sleepTimeDoesNotStretchTheTimeout() {
-        String key = TestSupport.freePorts().key();
+        String key = PortFixtures.freePorts().key();
         try (Portlock holder = new Portlock(key)) {
             assertTrue(holder.tryLock());
             Portlock waiter = new Portlock(key, Duration.ofMillis(300), Duration.ofSeconds(10));
@@ -184,7 +184,7 @@ class PortlockTest {
 
     @Test
     void acquireWaitsForARelease() throws Exception {
-        String key = TestSupport.freePorts().key();
+        String key = PortFixtures.freePorts().key();
         Portlock holder = new Portlock(key);
         assertTrue(holder.tryLock());
         Portlock waiter = new Portlock(key, Duration.ofSeconds(30));
@@ -200,7 +200,7 @@ class PortlockTest {
         thread.start();
         // The waiter has missed at least once and is pausing before its next attempt: parked, or
         // reading on its line to the holder's port (the wake on release).
-        TestSupport.await("the waiter to pause between attempts", Duration.ofSeconds(10),
+        PortFixtures.await("the waiter to pause between attempts", Duration.ofSeconds(10),
                 () -> thread.getState() == Thread.State.TIMED_WAITING
                         || io.github.k3portlock.testkit.Tcp.connectionsTo(
                                 holder.lockPorts().numbers()).size() == 1);
@@ -213,7 +213,7 @@ class PortlockTest {
 
     @Test
     void aLockLeftByADeadThreadCanBeReleasedByAnother() throws Exception {
-        String key = TestSupport.freePorts().key();
+        String key = PortFixtures.freePorts().key();
         Portlock lock = new Portlock(key);
         Thread owner = new Thread(() -> assertTrue(lock.tryLock()));
         owner.start();
@@ -228,7 +228,7 @@ class PortlockTest {
 
     @Test
     void aHugeTimeoutMeansForever() {
-        String key = TestSupport.freePorts().key();
+        String key = PortFixtures.freePorts().key();
         try (Portlock lock = new Portlock(key, Duration.ofSeconds(Long.MAX_VALUE))) {
             lock.acquire();
             assertTrue(lock.hasLocked());
@@ -237,7 +237,7 @@ class PortlockTest {
 
     @Test
     void zeroTimeoutIsOneAttempt() {
-        String key = TestSupport.freePorts().key();
+        String key = PortFixtures.freePorts().key();
         try (Portlock holder = new Portlock(key)) {
             assertTrue(holder.tryLock());
             Portlock waiter = new Portlock(key, Duration.ZERO);
@@ -251,7 +251,7 @@ class PortlockTest {
 
     @Test
     void interruptedWaitThrowsAndKeepsTheInterruptStatus() throws Exception {
-        String key = TestSupport.freePorts().key();
+        String key = PortFixtures.freePorts().key();
         try (Portlock holder = new Portlock(key)) {
             assertTrue(holder.tryLock());
             Portlock waiter = new Portlock(key, Duration.ofSeconds(30));
@@ -265,7 +265,7 @@ class PortlockTest {
 
     @Test
     void builderOptions() {
-        String key = TestSupport.freePorts().key();
+        String key = PortFixtures.freePorts().key();
         PortScheme wide = PortScheme.builder().wideLoopback(true).build();
         try (Portlock lock = Portlock.builder(key).scheme(wide).timeout(Duration.ofMillis(50))
                 .sleepTime(Duration.ofMillis(5)).build()) {

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.k3portlock.internal.PortBinder;
-import io.github.k3portlock.internal.Wake;
+import io.github.k3portlock.internal.WakeLine;
 import io.github.k3portlock.testkit.Await;
 import io.github.k3portlock.testkit.ChildJvm;
 import io.github.k3portlock.testkit.Fds;
@@ -71,9 +71,12 @@ class WakeTest {
         assertTrue(wake < 1_000, "acquired " + wake + " ms after the release (poll every 2 s)");
     }
 
-    @Test
-    void aReleaseInAnotherProcessWakesTheWaiterAtOnce() throws Exception {
-        String key = TestSupport.freshKey();
+    /**
+     * A waiter connected to a holder in another process is woken well before its 2 s poll when
+     * the holder lets go: a release ({@code kill} false) or {@code kill -9}.
+     */
+    private static void wakesAtOnceWhenTheHolderLetsGo(boolean kill) throws Exception {
+        String key = PortFixtures.freshKey();
         long fds = Fds.sockets();
         Process child = KeyHolder.hold(key);
         try (Portlock lock = Portlock.builder(key).timeout(Duration.ofSeconds(30))
@@ -81,7 +84,11 @@ class WakeTest {
             long start = System.nanoTime();
             CompletableFuture<Long> acquired = waitConnected(lock);
             long freedAt = System.nanoTime();
-            ChildJvm.send(child, "release");
+            if (kill) {
+                child.destroyForcibly(); // SIGKILL on Linux
+            } else {
+                ChildJvm.send(child, "release");
+            }
             assertWokenWellBeforePoll(acquired, freedAt, start);
         } finally {
             child.destroyForcibly();
@@ -91,27 +98,18 @@ class WakeTest {
     }
 
     @Test
+    void aReleaseInAnotherProcessWakesTheWaiterAtOnce() throws Exception {
+        wakesAtOnceWhenTheHolderLetsGo(false);
+    }
+
+    @Test
     void killMinus9OfTheHolderWakesTheWaiterAtOnce() throws Exception {
-        String key = TestSupport.freshKey();
-        long fds = Fds.sockets();
-        Process child = KeyHolder.hold(key);
-        try (Portlock lock = Portlock.builder(key).timeout(Duration.ofSeconds(30))
-                .sleepTime(SLOW_POLL).build()) {
-            long start = System.nanoTime();
-            CompletableFuture<Long> acquired = waitConnected(lock);
-            long killedAt = System.nanoTime();
-            child.destroyForcibly(); // SIGKILL on Linux
-            assertWokenWellBeforePoll(acquired, killedAt, start);
-        } finally {
-            child.destroyForcibly();
-        }
-        ChildJvm.awaitExit(child, Await.PATIENCE);
-        Fds.awaitSockets(fds, Await.PATIENCE);
+        wakesAtOnceWhenTheHolderLetsGo(true);
     }
 
     @Test
     void aWaitingThreadIsStillInterruptible() throws Exception {
-        String key = TestSupport.freshKey();
+        String key = PortFixtures.freshKey();
         long fds = Fds.sockets();
         Process child = KeyHolder.hold(key);
         try (Portlock lock = Portlock.builder(key).timeout(Duration.ofSeconds(60))
@@ -170,14 +168,14 @@ class WakeTest {
 
     @Test
     void theOriginalsBindWithoutListenIsPolledAndNotSpunOn() throws Exception {
-        LockPorts target = TestSupport.freePorts();
+        LockPorts target = PortFixtures.freePorts();
         long fds = Fds.sockets();
         Duration sleep = Duration.ofMillis(300);
         CountingBinder binder = new CountingBinder(target.basePort());
         Portlock lock = new Portlock(target, Duration.ofSeconds(30), sleep, binder);
         List<Socket> original = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
-            original.add(TestSupport.plainBind(target.socketAddresses().get(i)));
+            original.add(PortFixtures.plainBind(target.socketAddresses().get(i)));
         }
         long start = System.nanoTime();
         CompletableFuture<Long> acquired = acquireAndRelease(lock);
@@ -200,7 +198,7 @@ class WakeTest {
 
     @Test
     void aFullAcceptQueueFallsBackToPolling() throws Exception {
-        LockPorts target = TestSupport.freePorts();
+        LockPorts target = PortFixtures.freePorts();
         long fds = Fds.sockets();
         // An old holder (backlog 1) whose queue two other waiters already fill (Linux queues
         // backlog + 1): the next handshake is dropped, the connect does not complete.
@@ -242,7 +240,7 @@ class WakeTest {
 
     @Test
     void aWaitersOwnSocketIsNotAFalseHolderOfItsLocalPort() throws Exception {
-        String key = TestSupport.freshKey();
+        String key = PortFixtures.freshKey();
         long fds = Fds.sockets();
         Process child = KeyHolder.hold(key);
         try (Portlock lock = Portlock.builder(key).timeout(Duration.ofSeconds(60))
@@ -252,7 +250,7 @@ class WakeTest {
             assertEquals(1, local.size(), "one line to the holder: " + local);
             int port = local.get(0);
             // A key whose only port is the waiter's local port: taken the way the quorum binds.
-            LockPorts onIt = new LockPorts(TestSupport.freshKey(),
+            LockPorts onIt = new LockPorts(PortFixtures.freshKey(),
                     InetAddress.getLoopbackAddress(), port, 1, null);
             try (Portlock other = new Portlock(onIt, Duration.ZERO, Duration.ofMillis(1),
                     PortBinder.DEFAULT)) {
@@ -293,15 +291,15 @@ class WakeTest {
 
     @Test
     void aLineToAFreePortIsRefusedAndNothingStaysOpen() {
-        LockPorts target = TestSupport.freePorts();
+        LockPorts target = PortFixtures.freePorts();
         long fds = Fds.sockets();
-        assertNull(Wake.connect(target, TimeUnit.SECONDS.toNanos(1)));
+        assertNull(WakeLine.connect(target, TimeUnit.SECONDS.toNanos(1)));
         assertEquals(fds, Fds.sockets());
     }
 
     @Test
     void tenThousandContendedMissesLeaveNoSocketOpen() throws Exception {
-        LockPorts target = TestSupport.freePorts();
+        LockPorts target = PortFixtures.freePorts();
         Portlock holder = new Portlock(target, Duration.ZERO, Duration.ofMillis(1),
                 PortBinder.DEFAULT);
         assertTrue(holder.tryLock());

@@ -58,7 +58,7 @@ final class AsyncHandle implements LockHandle {
     @Override
     public void release() {
         if (RELEASED.compareAndSet(this, 0, 1)) {
-            poller.passOn(ports);
+            poller.delivery.passOn(ports);
             LockEvents.held(ports.key(), grantedAt);
         }
     }

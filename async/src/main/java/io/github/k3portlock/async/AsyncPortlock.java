@@ -22,7 +22,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
-
 /**
  * Acquires k3portlock's cross-process lock without blocking: {@link #acquire(String, Duration)}
  * returns a {@code CompletableFuture<LockHandle>} at once and retries on a
@@ -41,115 +40,26 @@ import java.util.function.Function;
  *      .thenCompose(handle -> buildReportAsync().whenComplete((r, e) -> handle.release()));
  * }</pre>
  *
- * <p><b>Retries.</b> The first attempt is made at once, on the calling thread (binding two or three
- * loopback ports: a few non-blocking system calls). Further attempts run on the scheduler, with a
- * backoff that doubles from {@link Builder#firstDelay(Duration) firstDelay} (1 ms) up to
- * {@link Builder#sleepTime(Duration) sleepTime} (10 ms), with a random jitter of up to 20%: delays
- * below the cap are shortened by it (never below {@code firstDelay}), delays at the cap are
- * lengthened by it, so that a key is never tried more than once per {@code sleepTime} once backed
- * off (on average once per 1.1 {@code sleepTime}). There is no {@link java.nio.channels.Selector} and no
- * thread per waiter: a waiting acquisition is an entry in a queue and at most one scheduled task per
- * key.
- *
- * <p><b>Wake on release.</b> After a failed attempt, the key's poller connects to a port of the
- * key on which the holder listens (every {@link Portlock} and {@code AsyncPortlock} holder does):
- * one connection per key per instance, shared by all of that key's waiters. When the holder
- * closes the port (release, crash, {@code kill -9}), the kernel resets the connection and the
- * poller attempts at once, instead of at its next poll. While connected, the key is polled only
- * every {@code max(sleepTime, 1 s)}, as a safety net; where no port accepts a connection (free
- * ports, the Python original's bind without listen, a full accept queue) polling goes on as
- * above. The connections are {@link java.nio.channels.AsynchronousSocketChannel}s of one shared
- * group with a single daemon thread ({@code k3portlock-async-wake-1}, started with the first
- * connection of the JVM), on which the attempt after a reset runs. The last waiter of a key
- * leaving (acquired, cancelled, timed out) closes its connection.
- *
- * <p><b>Timeouts.</b> With a timeout, an attempt is made at the deadline itself, and if it fails
- * the future completes exceptionally with {@link PortlockTimeoutException} (carrying the key and the
- * time waited) right then, not later (unless the scheduler itself runs late). While the lock is held
- * through this instance, no attempt is needed: the future just fails at its deadline unless the lock
- * was handed to it first, and the timeout's message then says that a handle of this instance holds
- * the key and when it was acquired. The sleep time never stretches the timeout. When many
- * waiters of one key have deadlines less than {@code firstDelay} apart, the earliest one's attempt
- * serves them all, so that a burst of waiters does not cause a burst of attempts. A zero timeout means one attempt, made only if nobody in this JVM holds or
- * waits for the key through this instance (otherwise the lock is not available to it and it fails
- * at once). {@link CompletableFuture#orTimeout orTimeout} works as well; it just completes the
- * future with a {@link java.util.concurrent.TimeoutException} instead.
- *
- * <p><b>Cancellation.</b> Whoever completes the future first wins: {@code cancel},
- * {@code orTimeout}, {@code completeExceptionally}, or this class with a handle. As soon as the
- * future is done, the waiter leaves the queue and its pending attempt is cancelled; no attempt starts
- * on its behalf afterwards, and it is never handed the lock. An attempt that was already binding
- * ports when the future was completed elsewhere, or a handle that was on its way to the future,
- * is released (or passed to the next waiter) at once: a handle the future did not take can never
- * leak. {@code cancel(true)} interrupts nothing (there is no thread to interrupt).
- *
- * <p><b>Many waiters in one JVM.</b> Waiters of one key in one instance share one poller: however
- * many there are, they cost one attempt per backoff interval in total, and only the first waiter
- * (FIFO) can take a lock found free. When a handle obtained from this instance is released while
- * other waiters of its key are queued here, the next one gets the lock at once, with no poll delay:
- * the still-bound ports are handed to it in a new handle (the released handle becomes invalid),
- * so the lock does not leave the JVM in between and no other process can slip in. Waiters are
- * served in arrival order; a waiter whose future was completed elsewhere is skipped. Other
- * processes, other {@code AsyncPortlock} instances and {@link Portlock} instances in this JVM are
- * outsiders: they see the lock held until the last local waiter is served, and learn that it is
- * free from the reset of their connection or from their polling. A JVM that always has a waiter
- * queued can therefore keep the lock from other processes indefinitely; share one instance
- * ({@link #create()} always returns the same one) and hold locks briefly.
- *
- * <p><b>Not reentrant.</b> A handle is not counted per thread or per caller: acquiring a key that
- * is already held through this instance, even from the holder's own callback, queues behind that
- * handle and completes only after it is released (or fails at its deadline).
- *
- * <p><b>Where callbacks run.</b> When the first attempt, on the calling thread, takes the lock,
- * {@code acquire} returns a future that is already complete: no dependent stage can exist yet, so
- * no user code runs there. Otherwise futures are completed on the
- * {@link Builder#completionExecutor(Executor) completion executor}, never on the scheduler thread
- * and never while this class holds an internal lock, so a dependent stage that blocks stalls
- * neither the scheduler nor other waiters. The default is a shared, unbounded pool of daemon
- * threads named {@code k3portlock-async-completion-N}, created on demand and ended after 30
- * seconds idle: a completion never waits behind a blocked callback, so callbacks may block, even
- * on another acquisition, without starving the delivery of other handles or timeouts (each
- * blocked callback costs a thread). Dependent stages added with
- * {@code thenApply} and friends run on that executor, or on the caller's thread if the future is
- * already complete when they are added (the usual {@code CompletableFuture} rule); the
- * {@code *Async} variants run where you say. If the completion executor refuses a task, the
- * future is completed on the thread that found out (the scheduler, or a releasing thread), and an
- * acquisition that had got the lock fails with a {@link PortlockException} and the lock goes to the
- * next waiter. A user completion executor must run every task it accepts; if it is an
- * {@link ExecutorService} that is shut down while handles are on their way through it
- * ({@code shutdownNow()} drops queued tasks), those acquisitions fail with a
- * {@link PortlockException} within about a second and the lock goes to the next waiter. An
- * executor that accepts a task and silently discards it while running (a
- * {@code DiscardPolicy}) cannot be detected: the handle is lost and the lock stays taken by nobody
- * until this JVM exits. Do not use one.
- *
- * <p><b>Errors.</b> Misuse (null or empty key, negative timeout, null action) throws at once, from
- * the method itself. A permanent bind failure (address not local, permission denied, too many open
- * files) completes the future exceptionally with {@link PortlockException} at once, never as a
- * timeout; it fails every waiter of that key. If the scheduler is shut down, new acquisitions fail
- * at once and pending ones fail with a {@link PortlockException} when their next attempt is refused,
- * or, for a user scheduler, within about a second in any case (a check on the JDK's
- * {@code CompletableFuture.delayedExecutor} catches {@code shutdownNow()}, which drops pending
- * attempts silently). Handles already granted stay valid.
+ * <p>The first attempt is made at once, on the calling thread; further attempts run on the
+ * scheduler with a backoff from {@link Builder#firstDelay(Duration) firstDelay} to
+ * {@link Builder#sleepTime(Duration) sleepTime}, and the release of a holder that listens wakes
+ * the waiters at once. Futures are completed on the
+ * {@link Builder#completionExecutor(Executor) completion executor}, never while this class holds
+ * an internal lock. The whole contract (retries, wake on release, timeouts, cancellation, many
+ * waiters, where callbacks run, errors, limits) is written in the
+ * {@linkplain io.github.k3portlock.async package documentation}.
  *
  * <p><b>Thread safety and memory visibility.</b> This class is thread-safe, and so are the
- * handles it returns: any thread may release a handle, releasing twice has no effect, and after a
- * hand-over the old handle stays invalid. Actions prior to releasing a handle happen-before actions
- * in stages that depend on the next successful acquisition of the same key in this JVM (by this
- * instance, by another instance, or by a {@link Portlock}). Actions prior to calling
- * {@code acquire} happen-before the attempts made for it.
- *
- * <p><b>Limits.</b> The scheduling is best-effort: a busy or slow scheduler delays attempts and
- * timeouts, and one scheduler thread binds for every polling key. A handle that becomes unreachable
- * is not released by garbage collection; release it. The lock's own limits (advisory, one network
- * namespace, false contention between keys) are those of {@link Portlock}.
+ * handles it returns. Actions prior to releasing a handle happen-before actions in stages that
+ * depend on the next successful acquisition of the same key in this JVM (see the
+ * {@linkplain io.github.k3portlock.async package documentation}). A handle the future did not take
+ * is released at once: a handle can never leak.
  */
 public final class AsyncPortlock implements AsyncLocks {
     /** The default first retry delay: 1 millisecond. */
     public static final Duration DEFAULT_FIRST_DELAY = Duration.ofMillis(1);
     /** The default cap of the retry delay: 10 milliseconds, the Python original's sleep time. */
     public static final Duration DEFAULT_SLEEP_TIME = Portlock.DEFAULT_SLEEP_TIME;
-
 
     final ScheduledExecutorService scheduler;
     final Completer completer;
@@ -159,14 +69,16 @@ public final class AsyncPortlock implements AsyncLocks {
     private final PortScheme scheme;
 
     private final ConcurrentHashMap<String, KeyPoller> pollers = new ConcurrentHashMap<>();
-    private final AtomicInteger pending = new AtomicInteger();
+    /** Waiters queued in this instance, counted by its pollers' queues. */
+    final AtomicInteger pending = new AtomicInteger();
     /** Handles granted to a waiter whose future was completed elsewhere first; for tests. */
     final LongAdder grantsRefused = new LongAdder();
 
     private AsyncPortlock(Builder b, Tuning tuning) {
-        this.scheduler = b.scheduler == null ? Defaults.scheduler() : b.scheduler;
+        this.scheduler = b.scheduler == null ? DefaultExecutors.scheduler() : b.scheduler;
         this.completer = new Completer(
-                b.completionExecutor == null ? Defaults.completion() : b.completionExecutor);
+                b.completionExecutor == null ? DefaultExecutors.completion()
+                        : b.completionExecutor);
         this.backoff = new Backoff(b.firstDelay.toNanos(), b.sleepTime.toNanos());
         this.scheme = b.scheme;
         this.tuning = tuning;
@@ -187,12 +99,7 @@ public final class AsyncPortlock implements AsyncLocks {
         return DefaultInstance.INSTANCE;
     }
 
-    /**
-     * Returns a builder for an instance with its own scheduler, completion executor, backoff or
-     * port scheme.
-     *
-     * @return a new builder
-     */
+    /** {@return a new builder, for an instance with its own executors, backoff or scheme} */
     public static Builder builder() {
         return new Builder();
     }
@@ -201,7 +108,8 @@ public final class AsyncPortlock implements AsyncLocks {
      * Acquires the lock on {@code key}, waiting as long as it takes. The future completes with a
      * valid handle once the lock is taken, or exceptionally with {@link PortlockException} on a
      * permanent failure; it never times out by itself (use {@link #acquire(String, Duration)} or
-     * {@link CompletableFuture#orTimeout orTimeout}). Completing it in any other way stops the wait.
+     * {@link CompletableFuture#orTimeout orTimeout}). Completing it in any other way stops the
+     * wait.
      *
      * @param key the lock key, not empty
      * @return a future of the handle, returned at once
@@ -210,7 +118,7 @@ public final class AsyncPortlock implements AsyncLocks {
      */
     @Override
     public CompletableFuture<LockHandle> acquire(String key) {
-        checkKey(key);
+        Checks.key(key); // null, empty, unpaired surrogates: as Portlock reports them
         CompletableFuture<LockHandle> future = new CompletableFuture<>();
         start(key, -1, future);
         return future;
@@ -228,11 +136,12 @@ public final class AsyncPortlock implements AsyncLocks {
      *     timeout
      * @return a future of the handle, returned at once
      * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate or {@code timeout} negative
+     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate, or
+     *     {@code timeout} is negative
      */
     @Override
     public CompletableFuture<LockHandle> acquire(String key, Duration timeout) {
-        checkKey(key);
+        Checks.key(key); // null, empty, unpaired surrogates: as Portlock reports them
         long timeoutNanos = timeoutNanos(key, timeout);
         CompletableFuture<LockHandle> future = new CompletableFuture<>();
         start(key, timeoutNanos, future);
@@ -261,12 +170,13 @@ public final class AsyncPortlock implements AsyncLocks {
      * @param action starts the work to do under the lock and returns its stage
      * @return a future of the stage's result
      * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate or {@code timeout} negative
+     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate, or
+     *     {@code timeout} is negative
      */
     @Override
     public <T> CompletableFuture<T> withLock(String key, Duration timeout,
             Function<? super LockHandle, ? extends CompletionStage<T>> action) {
-        checkKey(key);
+        Checks.key(key); // null, empty, unpaired surrogates: as Portlock reports them
         long timeoutNanos = timeoutNanos(key, timeout);
         Objects.requireNonNull(action, "action");
         WithLockCall<T> call = new WithLockCall<>(key, action, tuning.beforeAction(),
@@ -279,22 +189,15 @@ public final class AsyncPortlock implements AsyncLocks {
     public String toString() {
         return "AsyncPortlock{" + scheme + ", firstDelay="
                 + Duration.ofNanos(backoff.firstDelayNanos())
-                + ", sleepTime=" + Duration.ofNanos(backoff.sleepNanos()) + ", keys=" + pollers.size()
+                + ", sleepTime=" + Duration.ofNanos(backoff.sleepNanos())
+                + ", keys=" + pollers.size()
                 + ", waiting=" + pending.get() + "}";
-    }
-
-    /**
-     * Rejects a bad key at once (core's one key check). The key is hashed to its ports only when
-     * its poller is created, not on every call: waiters of a key already polled cost no hashing.
-     */
-    private static void checkKey(String key) {
-        Checks.key(key); // null, empty, unpaired surrogates: as Portlock reports them
     }
 
     private void start(String key, long timeoutNanos, CompletableFuture<LockHandle> future) {
         long now = now();
         boolean timed = timeoutNanos >= 0;
-        Waiter w = new Waiter(future, now, timed, timed ? now + timeoutNanos : 0);
+        Acquisition w = new Acquisition(future, now, timed, timed ? now + timeoutNanos : 0);
         if (scheduler.isShutdown()) {
             w.done();
             completer.fail(w, Failures.schedulerShutDown(scheme.lockPorts(key), scheduler));
@@ -326,7 +229,7 @@ public final class AsyncPortlock implements AsyncLocks {
         return f instanceof CancellationException ? "cancelled" : "error";
     }
 
-    /** The timeout in nanoseconds, or {@code -1} for none (a century or more: {@link Checks#FOREVER}). */
+    /** The timeout in nanoseconds, or {@code -1} for none (a century or more). */
     static long timeoutNanos(String key, Duration timeout) {
         long nanos = Checks.nanos(Checks.timeout(key, timeout));
         return nanos >= Checks.FOREVER_NANOS ? -1 : nanos;
@@ -343,16 +246,6 @@ public final class AsyncPortlock implements AsyncLocks {
 
     void retire(KeyPoller poller) {
         pollers.remove(poller.target.key(), poller);
-    }
-
-    /** The counter of waiters queued in this instance, shared by its pollers. */
-    AtomicInteger pending() {
-        return pending;
-    }
-
-    /** Number of waiters queued in this instance, for tests. */
-    int pendingCount() {
-        return pending.get();
     }
 
     /** Number of keys with a poller (waiters or a handle out), for tests. */
@@ -401,20 +294,16 @@ public final class AsyncPortlock implements AsyncLocks {
          * Sets the executor that completes the futures, and so runs their non-async dependent
          * stages and {@link #withLock withLock}'s action (default: a shared, unbounded pool of
          * daemon threads, so that a blocked callback never delays another completion). A bounded
-         * executor whose threads all block in callbacks waiting for other acquisitions deadlocks:
-         * those acquisitions are completed through the same executor. {@code Runnable::run} completes them on the scheduler thread (or the thread
-         * that releases a handle): fastest, but a blocking callback then stalls every waiter. With
-         * such an executor, hand-overs from callbacks that release (the next holder's callback
-         * releasing in turn, and so on) nest on one stack up to 16 deep; deeper ones run after
-         * the outer callback returns, so that long queues cannot overflow the stack.
+         * executor whose threads all block in callbacks waiting for other acquisitions
+         * deadlocks. {@code Runnable::run} is fastest, but a blocking callback then stalls every
+         * waiter; hand-overs from callbacks that release nest on one stack up to 16 deep, deeper
+         * ones run after the outer callback returns.
          *
-         * <p>The executor must run every task it accepts. If it is an {@link ExecutorService} and
-         * is shut down while handles are on their way through it, those acquisitions fail with a
-         * {@link PortlockException} within about a second and the lock is passed on; later
-         * acquisitions fail when it refuses their task (one that takes a free lock on the calling
-         * thread needs no task). An executor that silently discards tasks
-         * it accepted (for example with {@code ThreadPoolExecutor.DiscardPolicy}) while not shut
-         * down loses the handle: the lock stays taken, by nobody, until the JVM exits.
+         * <p>The executor must run every task it accepts: one shut down while handles are on
+         * their way through it fails those acquisitions within about a second and passes the
+         * lock on; one that silently discards accepted tasks (a {@code DiscardPolicy}) loses the
+         * handle, and the lock stays taken until the JVM exits. See "Where callbacks run" in the
+         * {@linkplain io.github.k3portlock.async package documentation}.
          *
          * @param executor the executor
          * @return this builder

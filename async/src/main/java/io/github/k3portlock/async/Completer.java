@@ -47,7 +47,7 @@ final class Completer {
     }
 
     /** Completes {@code waiter}'s future exceptionally on the executor, or here if it refuses. */
-    void fail(Waiter waiter, Throwable failure) {
+    void fail(Acquisition waiter, Throwable failure) {
         if (dispatch(() -> waiter.future.completeExceptionally(failure)) != null) {
             // No handle is at stake; completing on this thread beats a future that never completes.
             waiter.future.completeExceptionally(failure);

@@ -4,6 +4,7 @@ import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.PortlockException;
 import io.github.k3portlock.PortlockTimeoutException;
 import io.github.k3portlock.internal.Descriptors;
+import io.github.k3portlock.internal.LockErrors;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -16,24 +17,24 @@ final class Failures {
     }
 
     static PortlockException schedulerShutDown(LockPorts target, Object scheduler) {
-        return PortlockException.forLock(target, "cannot wait for",
+        return LockErrors.forLock(target, "cannot wait for",
                 ": the scheduler " + scheduler + " is shut down", null);
     }
 
     static PortlockException schedulerRejected(LockPorts target, Object scheduler,
             RuntimeException cause) {
-        return PortlockException.forLock(target, "cannot wait for", ": the scheduler " + scheduler
+        return LockErrors.forLock(target, "cannot wait for", ": the scheduler " + scheduler
                 + " refused the next attempt (is it shut down?)", cause);
     }
 
     static PortlockException completionRejected(LockPorts target, Object executor,
             RuntimeException cause) {
-        return PortlockException.forLock(target, "took", " but the completion executor "
+        return LockErrors.forLock(target, "took", " but the completion executor "
                 + executor + " refused to complete the future; the lock was passed on", cause);
     }
 
     static PortlockException completionShutDown(LockPorts target, Object executor) {
-        return PortlockException.forLock(target, "took", " but the completion executor "
+        return LockErrors.forLock(target, "took", " but the completion executor "
                 + executor + " was shut down without completing the future; the lock was passed on",
                 null);
     }
@@ -46,7 +47,7 @@ final class Failures {
         if (Descriptors.isOutOfDescriptors(e)) {
             return Descriptors.outOfDescriptors(target, -1, e); // e.g. an initialiser's error
         }
-        return PortlockException.forLock(target, "unexpected failure while binding", ": " + e, e);
+        return LockErrors.forLock(target, "unexpected failure while binding", ": " + e, e);
     }
 
     /**
@@ -54,8 +55,8 @@ final class Failures {
      * not null), the message says so: the waiter queued behind its own instance's holder.
      */
     static PortlockTimeoutException timeout(LockPorts target, Duration waited, Instant heldSince) {
-        return heldSince == null ? PortlockTimeoutException.timedOut(target, waited)
-                : PortlockTimeoutException.timedOut(target, waited,
+        return heldSince == null ? LockErrors.timedOut(target, waited)
+                : LockErrors.timedOut(target, waited,
                         "held by a handle of this AsyncPortlock, acquired at " + heldSince);
     }
 }

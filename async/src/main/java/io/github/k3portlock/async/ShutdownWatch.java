@@ -33,7 +33,7 @@ final class ShutdownWatch {
      * Grants handed to {@link #watchedCompletion} and not yet run: whoever removes an entry (the
      * delivery task, or the check after a shutdown) decides what becomes of the handle.
      */
-    private final ConcurrentHashMap<Waiter, AsyncHandle> undelivered = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Acquisition, AsyncHandle> undelivered = new ConcurrentHashMap<>();
     private final AtomicBoolean armed = new AtomicBoolean();
 
     ShutdownWatch(ScheduledExecutorService userScheduler, ExecutorService watchedCompletion,
@@ -46,7 +46,7 @@ final class ShutdownWatch {
     }
 
     /** Notes that {@code h} was handed to the completion executor for {@code w}. */
-    void track(Waiter w, AsyncHandle h) {
+    void track(Acquisition w, AsyncHandle h) {
         if (watchedCompletion != null) {
             undelivered.put(w, h);
         }
@@ -56,7 +56,7 @@ final class ShutdownWatch {
      * Claims the delivery of {@code h} to {@code w}: {@code true} if the caller decides what
      * becomes of the handle, {@code false} if the check took it back already.
      */
-    boolean claim(Waiter w, AsyncHandle h) {
+    boolean claim(Acquisition w, AsyncHandle h) {
         return watchedCompletion == null || undelivered.remove(w, h);
     }
 
@@ -90,7 +90,8 @@ final class ShutdownWatch {
             undelivered.forEach((w, h) -> {
                 if (undelivered.remove(w, h)) {
                     KeyPoller p = h.poller();
-                    p.undeliverable(w, h, Failures.completionShutDown(p.target, watchedCompletion));
+                    p.delivery.undeliverable(w, h,
+                            Failures.completionShutDown(p.target, watchedCompletion));
                 }
             });
         }

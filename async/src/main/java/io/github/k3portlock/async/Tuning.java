@@ -20,7 +20,7 @@ import java.util.function.LongSupplier;
  *     shutdown; zero disables the check
  * @param beforeAction runs in {@code withLock} after the lock was delivered and before the action
  *     is called, with the returned future (so that a test can complete it right there)
- * @param wake whether waiters connect to the holder to wake on its release ({@link KeyWaker});
+ * @param wake whether waiters connect to the holder to wake on its release ({@link KeyWakeLine});
  *     off for the deterministic scheduling tests, where only the mock scheduler may attempt
  */
 record Tuning(PortBinder binder, LongSupplier clock, DoubleSupplier jitter, Duration shutdownCheck,

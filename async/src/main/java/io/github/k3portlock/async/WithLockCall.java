@@ -53,10 +53,6 @@ final class WithLockCall<T> {
         result.whenComplete((value, failure) -> onResultDone());
     }
 
-    State state() {
-        return state.get();
-    }
-
     private void onAcquired(LockHandle handle, Throwable failure) {
         if (failure != null) {
             result.completeExceptionally(failure);

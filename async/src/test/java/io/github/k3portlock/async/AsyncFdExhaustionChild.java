@@ -3,6 +3,7 @@ package io.github.k3portlock.async;
 import io.github.k3portlock.LockHandle;
 import io.github.k3portlock.PortlockException;
 import io.github.k3portlock.PortlockTimeoutException;
+import io.github.k3portlock.testkit.FdExhaustionReport;
 import io.github.k3portlock.testkit.Fds;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
@@ -92,32 +93,11 @@ public final class AsyncFdExhaustionChild {
         }
         System.out.println("HANDED_OVER " + handedOver + " of " + waiting.size());
         System.out.println("RELEASE_THREW " + threw);
-        for (ServerSocketChannel ch : filler) {
-            try {
-                ch.close();
-            } catch (Throwable t) {
-                // reported through the socket count
-            }
-        }
-
-        String after;
-        try {
+        FdExhaustionReport.finish(filler, () -> {
             lock.acquire(prefix + "-after", Duration.ofSeconds(5)).get(30, TimeUnit.SECONDS)
                     .release();
-            after = "true";
-        } catch (Throwable t) {
-            after = oneLine(t.toString());
-        }
-        System.out.println("AFTER " + after);
-        String end;
-        try {
-            end = Long.toString(sockets());
-        } catch (Throwable t) {
-            end = oneLine(t.toString());
-        }
-        System.out.println("END_SOCKETS " + end);
-        System.out.println("DONE");
-        System.out.flush();
+            return null;
+        });
         System.exit(0); // the default scheduler's threads are daemons, but say so
     }
 
@@ -134,13 +114,12 @@ public final class AsyncFdExhaustionChild {
     }
 
     private static void fail(String key, Throwable t) {
-        String port = t instanceof PortlockException p ? Integer.toString(p.port().orElse(-1)) : "-";
-        System.out.println("FAIL " + t.getClass().getName() + " " + port + " " + key + " | "
-                + oneLine(String.valueOf(t.getMessage())));
+        FdExhaustionReport.fail(key, t,
+                t instanceof PortlockException p ? p.port().orElse(-1) : -1);
     }
 
     static String oneLine(String s) {
-        return s.replace('\n', ' ').replace('\r', ' ');
+        return FdExhaustionReport.oneLine(s);
     }
 
     /** Socket descriptors of this process, counted cold (nothing opened to warm up). */

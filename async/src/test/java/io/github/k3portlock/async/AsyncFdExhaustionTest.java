@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.k3portlock.PortlockException;
 import io.github.k3portlock.internal.PortBinder;
 import io.github.k3portlock.testkit.ChildJvm;
+import io.github.k3portlock.testkit.FdExhaustionReport;
 import java.net.SocketException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,7 +46,7 @@ class AsyncFdExhaustionTest {
         String cp = ChildJvm.jarredClassPath(tmp);
         List<String> broken = new ArrayList<>();
         for (int run = 0; run < RUNS; run++) {
-            String prefix = TestSupport.key();
+            String prefix = FutureFixtures.key();
             List<String> out = ChildJvm.runWithFdLimit(LIMIT + run, cp, AsyncFdExhaustionChild.class, prefix,
                     Integer.toString(ATTEMPTS));
             List<String> problems = check(out, prefix);
@@ -64,12 +65,12 @@ class AsyncFdExhaustionTest {
      */
     @Test
     void anInitialiserErrorCausedByTheLimitReadsAsOutOfDescriptors() throws Exception {
-        String key = TestSupport.key();
+        String key = FutureFixtures.key();
         PortBinder exhausted = a -> {
             throw new ExceptionInInitializerError(new SocketException("Too many open files"));
         };
         AsyncPortlock lock = AsyncPortlock.builder().build(Tuning.DEFAULT.withBinder(exhausted));
-        long fds = TestSupport.openFds();
+        long fds = FutureFixtures.openFds();
         ExecutionException e = assertThrows(ExecutionException.class,
                 () -> lock.acquire(key, Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS));
         PortlockException p = assertInstanceOf(PortlockException.class, e.getCause());
@@ -78,73 +79,28 @@ class AsyncFdExhaustionTest {
         assertTrue(p.getMessage().contains("this process is out of file descriptors")
                 && p.getMessage().contains("'" + key + "'")
                 && !p.getMessage().contains("unexpected failure"), p.getMessage());
-        assertEquals(fds, TestSupport.openFds());
+        assertEquals(fds, FutureFixtures.openFds());
     }
 
     /**
-     * Checks a child's summary; returns what is wrong (empty when all is well). As core's
-     * {@code FdExhaustionTest}, with hand-overs instead of a status probe (the modules' test
-     * trees share no code).
+     * Checks a child's summary; returns what is wrong (empty when all is well): the testkit's
+     * common checks, and the hand-overs at the limit.
      */
     static List<String> check(List<String> out, String prefix) {
-        List<String> problems = new ArrayList<>();
-        if (!out.contains("DONE") || !out.contains("EXIT 0")) {
-            problems.add("child did not finish: " + tail(out));
-            return problems;
-        }
-        int acquired = Integer.parseInt(value(out, "ACQUIRED"));
-        int busy = Integer.parseInt(value(out, "BUSY"));
-        List<String> fails = out.stream().filter(l -> l.startsWith("FAIL ")).toList();
-        if (fails.isEmpty() || acquired == 0 || acquired + busy + fails.size() != ATTEMPTS) {
-            problems.add("the limit was not met as planned: acquired " + acquired + ", busy "
-                    + busy + ", failed " + fails.size());
-        }
-        int unclear = 0;
-        String firstUnclear = null;
-        for (String f : fails) {
-            // FAIL <class> <port> <key> | <message>
-            String[] head = f.substring(0, f.indexOf(" | ")).split(" ");
-            String message = f.substring(f.indexOf(" | ") + 3);
-            boolean clear = head[1].equals(PortlockException.class.getName())
-                    && Integer.parseInt(head[2]) > 0 && head[3].startsWith(prefix)
-                    && message.contains("this process is out of file descriptors")
-                    && message.contains("'" + head[3] + "'") && message.contains(":" + head[2])
-                    && !message.contains("unexpected failure");
-            if (!clear && unclear++ == 0) {
-                firstUnclear = f;
+        List<String> problems = FdExhaustionReport.check(out, prefix, ATTEMPTS,
+                PortlockException.class.getName());
+        if (out.contains("DONE")) {
+            String handed = value(out, "HANDED_OVER");
+            String[] h = handed.split(" of ");
+            if (h.length != 2 || !h[0].equals(h[1]) || h[0].equals("0")) {
+                problems.add("hand-overs at the limit: " + handed + " "
+                        + value(out, "HANDOVER_ERROR"));
             }
-        }
-        if (unclear > 0) {
-            problems.add(unclear + " unclear failures, first: " + firstUnclear);
-        }
-        String handed = value(out, "HANDED_OVER");
-        String[] h = handed.split(" of ");
-        if (h.length != 2 || !h[0].equals(h[1]) || h[0].equals("0")) {
-            problems.add("hand-overs at the limit: " + handed + " " + value(out, "HANDOVER_ERROR"));
-        }
-        String threw = value(out, "RELEASE_THREW");
-        if (!threw.equals("0")) {
-            problems.add(threw + " of " + acquired + " releases threw, first: "
-                    + value(out, "RELEASE_ERROR"));
-        }
-        String after = value(out, "AFTER");
-        if (!after.equals("true")) {
-            problems.add("a new key could not be locked afterwards: " + after);
-        }
-        String start = value(out, "START_SOCKETS");
-        String end = value(out, "END_SOCKETS");
-        if (!start.equals(end)) {
-            problems.add("sockets " + start + " at start, " + end + " at the end");
         }
         return problems;
     }
 
     static String value(List<String> out, String name) {
-        return out.stream().filter(l -> l.startsWith(name + " ")).findFirst()
-                .map(l -> l.substring(name.length() + 1)).orElse("(missing)");
-    }
-
-    private static String tail(List<String> out) {
-        return String.join(" / ", out.subList(Math.max(0, out.size() - 8), out.size()));
+        return FdExhaustionReport.value(out, name);
     }
 }

@@ -1,14 +1,14 @@
 package io.github.k3portlock.async;
 
-import static io.github.k3portlock.async.TestSupport.await;
-import static io.github.k3portlock.async.TestSupport.awaitFds;
-import static io.github.k3portlock.async.TestSupport.awaitFree;
-import static io.github.k3portlock.async.TestSupport.failure;
-import static io.github.k3portlock.async.TestSupport.get;
-import static io.github.k3portlock.async.TestSupport.isFree;
-import static io.github.k3portlock.async.TestSupport.key;
-import static io.github.k3portlock.async.TestSupport.ms;
-import static io.github.k3portlock.async.TestSupport.openFds;
+import static io.github.k3portlock.async.FutureFixtures.await;
+import static io.github.k3portlock.async.FutureFixtures.awaitFds;
+import static io.github.k3portlock.async.FutureFixtures.awaitFree;
+import static io.github.k3portlock.async.FutureFixtures.failure;
+import static io.github.k3portlock.async.FutureFixtures.get;
+import static io.github.k3portlock.async.FutureFixtures.isFree;
+import static io.github.k3portlock.async.FutureFixtures.key;
+import static io.github.k3portlock.async.FutureFixtures.ms;
+import static io.github.k3portlock.async.FutureFixtures.openFds;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -64,7 +64,7 @@ class AsyncPortlockTest {
         await("every socket this instance bound is closed", () -> binder.openNow() == 0);
         awaitFree(key);
         awaitFds(fdsBefore);
-        await("no waiter left queued", () -> locks.pendingCount() == 0);
+        await("no waiter left queued", () -> locks.pending.get() == 0);
     }
 
     private void holdForeign() {
@@ -174,7 +174,7 @@ class AsyncPortlockTest {
         CompletableFuture<LockHandle> f = locks.acquire(key).orTimeout(100, TimeUnit.MILLISECONDS);
         assertInstanceOf(TimeoutException.class, failure(f));
         await("the poller retired", () -> locks.activeKeys() == 0);
-        assertEquals(0, locks.pendingCount());
+        assertEquals(0, locks.pending.get());
     }
 
     @Test
@@ -210,7 +210,7 @@ class AsyncPortlockTest {
         LockHandle h = get(locks.acquire(key));
         Thread t = new Thread(h::release, "releaser");
         t.start();
-        t.join(TestSupport.PATIENCE.toMillis());
+        t.join(FutureFixtures.PATIENCE.toMillis());
         assertFalse(h.isValid());
         assertTrue(isFree(ports));
         h.release();
@@ -345,7 +345,7 @@ class AsyncPortlockTest {
         CompletableFuture<Void> blocked = shared.acquire(key).thenAccept(h -> {
             blockedOn.set(Thread.currentThread().getName());
             try {
-                unblock.await(TestSupport.PATIENCE.toSeconds(), TimeUnit.SECONDS); // a user's blocking callback
+                unblock.await(FutureFixtures.PATIENCE.toSeconds(), TimeUnit.SECONDS); // a user's blocking callback
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
@@ -458,7 +458,7 @@ class AsyncPortlockTest {
             assertFalse(e instanceof PortlockTimeoutException, e.toString());
             assertTrue(e.getMessage().contains("out of file descriptors"), e.getMessage());
         }
-        assertEquals(0, failing.pendingCount());
+        assertEquals(0, failing.pending.get());
     }
 
     @Test
@@ -548,7 +548,7 @@ class AsyncPortlockTest {
             Thread canceller = new Thread(() -> f.cancel(false));
             foreign.release();
             canceller.start();
-            canceller.join(TestSupport.PATIENCE.toMillis());
+            canceller.join(FutureFixtures.PATIENCE.toMillis());
             // Not f.isDone(): f completes before its dependants run, so a grant could still be
             // on its way to got. seen completes after thenAccept ran (or f failed/was cancelled).
             await("the waiter settled and its grant, if any, was seen", seen::isDone);

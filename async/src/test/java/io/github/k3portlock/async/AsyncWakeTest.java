@@ -214,7 +214,7 @@ class AsyncWakeTest {
     void releasesRacedAgainstWakesAndCancelsLeaveNothingOpen() throws Exception {
         String[] k = {key(), key(), key()};
         long fds = Fds.sockets();
-        long linesBefore = KeyWaker.OPENED.sum();
+        long linesBefore = KeyWakeLine.OPENED.sum();
         AsyncPortlock locks = AsyncPortlock.builder().build();
         java.util.Map<String, AtomicInteger> inside = new java.util.concurrent.ConcurrentHashMap<>();
         for (String key : k) {
@@ -265,13 +265,13 @@ class AsyncWakeTest {
         outsider.join(30_000);
         assertEquals(0, overlaps.get());
         assertTrue(acquired.get() > 0);
-        assertTrue(KeyWaker.OPENED.sum() > linesBefore, "no line was ever opened");
+        assertTrue(KeyWakeLine.OPENED.sum() > linesBefore, "no line was ever opened");
         Await.until("every key retired", () -> locks.activeKeys() == 0);
         assertTrue(lines(k).isEmpty(), "lines left: " + lines(k));
         Fds.awaitSockets(fds, Await.PATIENCE);
         for (String key : k) {
             LockPorts ports = PortScheme.DEFAULT.lockPorts(key);
-            assertTrue(TestSupport.isFree(ports), key + " still held");
+            assertTrue(FutureFixtures.isFree(ports), key + " still held");
         }
     }
 }

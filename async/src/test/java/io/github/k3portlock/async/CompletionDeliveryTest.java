@@ -1,9 +1,9 @@
 package io.github.k3portlock.async;
 
-import static io.github.k3portlock.async.TestSupport.await;
-import static io.github.k3portlock.async.TestSupport.awaitFree;
-import static io.github.k3portlock.async.TestSupport.get;
-import static io.github.k3portlock.async.TestSupport.key;
+import static io.github.k3portlock.async.FutureFixtures.await;
+import static io.github.k3portlock.async.FutureFixtures.awaitFree;
+import static io.github.k3portlock.async.FutureFixtures.get;
+import static io.github.k3portlock.async.FutureFixtures.key;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -55,7 +55,7 @@ class CompletionDeliveryTest {
             // runs on the completion pool.
             outer.add(locks.acquire(k).thenApply(h -> {
                 try {
-                    allIn.await(TestSupport.PATIENCE.toSeconds(), TimeUnit.SECONDS); // all n block at once
+                    allIn.await(FutureFixtures.PATIENCE.toSeconds(), TimeUnit.SECONDS); // all n block at once
                     CompletableFuture<LockHandle> f = locks.acquire(k2, Duration.ofMillis(200));
                     LockHandle o = f.get(10, TimeUnit.SECONDS); // blocks a completion thread
                     o.release();
@@ -99,7 +99,7 @@ class CompletionDeliveryTest {
                 Thread.currentThread().interrupt();
             }
         });
-        assertTrue(blocking.await(TestSupport.PATIENCE.toSeconds(), TimeUnit.SECONDS));
+        assertTrue(blocking.await(FutureFixtures.PATIENCE.toSeconds(), TimeUnit.SECONDS));
         String k = key();
         CountingBinder binder = new CountingBinder(-1, null);
         AsyncPortlock locks = AsyncPortlock.builder().completionExecutor(executor)
@@ -115,17 +115,17 @@ class CompletionDeliveryTest {
         assertFalse(first.isDone());
         assertEquals(1, executor.shutdownNow().size(), "shutdownNow dropped the delivery");
 
-        Throwable e = TestSupport.failure(first);
+        Throwable e = FutureFixtures.failure(first);
         assertInstanceOf(PortlockException.class, e);
         assertFalse(e instanceof PortlockTimeoutException, e.toString());
         assertTrue(e.getMessage().contains(k) && e.getMessage().contains("shut down"), e.getMessage());
         // The lock went to the queued waiter, whose delivery the shut-down executor refuses.
-        Throwable e2 = TestSupport.failure(second);
+        Throwable e2 = FutureFixtures.failure(second);
         assertInstanceOf(PortlockException.class, e2);
         assertTrue(e2.getMessage().contains(k), e2.getMessage());
         awaitFree(k);
         await("every socket bound is closed", () -> binder.openNow() == 0);
-        await("no poller and no waiter left", () -> locks.activeKeys() == 0 && locks.pendingCount() == 0);
+        await("no poller and no waiter left", () -> locks.activeKeys() == 0 && locks.pending.get() == 0);
         // Nobody holds the key: a later acquisition takes it on the calling thread and needs no
         // task from the shut-down executor (the uncontended fast path), so nothing is lost.
         CompletableFuture<LockHandle> later = locks.acquire(k, Duration.ofMinutes(1));
@@ -136,7 +136,7 @@ class CompletionDeliveryTest {
         CompletableFuture<LockHandle> held = locks.acquire(k, Duration.ofMinutes(1));
         CompletableFuture<LockHandle> refused = locks.acquire(k, Duration.ofMinutes(1));
         held.join().release();
-        assertInstanceOf(PortlockException.class, TestSupport.failure(refused));
+        assertInstanceOf(PortlockException.class, FutureFixtures.failure(refused));
         awaitFree(k);
     }
 }

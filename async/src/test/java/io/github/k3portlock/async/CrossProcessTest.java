@@ -1,9 +1,9 @@
 package io.github.k3portlock.async;
 
-import static io.github.k3portlock.async.TestSupport.await;
-import static io.github.k3portlock.async.TestSupport.awaitFree;
-import static io.github.k3portlock.async.TestSupport.get;
-import static io.github.k3portlock.async.TestSupport.key;
+import static io.github.k3portlock.async.FutureFixtures.await;
+import static io.github.k3portlock.async.FutureFixtures.awaitFree;
+import static io.github.k3portlock.async.FutureFixtures.get;
+import static io.github.k3portlock.async.FutureFixtures.key;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,9 +1,9 @@
 package io.github.k3portlock.async;
 
-import static io.github.k3portlock.async.TestSupport.await;
-import static io.github.k3portlock.async.TestSupport.awaitFds;
-import static io.github.k3portlock.async.TestSupport.key;
-import static io.github.k3portlock.async.TestSupport.openFds;
+import static io.github.k3portlock.async.FutureFixtures.await;
+import static io.github.k3portlock.async.FutureFixtures.awaitFds;
+import static io.github.k3portlock.async.FutureFixtures.key;
+import static io.github.k3portlock.async.FutureFixtures.openFds;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -192,10 +192,10 @@ class RaceStressTest {
 
         await("every socket the async side bound is closed", () -> binder.openNow() == 0);
         for (String k : keys) {
-            TestSupport.awaitFree(k);
+            FutureFixtures.awaitFree(k);
         }
         long fdsAfter = awaitFds(fdsBefore);
-        await("no waiter and no poller left", () -> locks.pendingCount() == 0 && locks.activeKeys() == 0);
+        await("no waiter and no poller left", () -> locks.pending.get() == 0 && locks.activeKeys() == 0);
 
         long total = (long) CLIENTS * PER_CLIENT;
         long outcomes = acquired.sum() + cancelled.sum() + portlockTimeouts.sum() + orTimeouts.sum()

@@ -1,9 +1,9 @@
 package io.github.k3portlock.async;
 
-import static io.github.k3portlock.async.TestSupport.await;
-import static io.github.k3portlock.async.TestSupport.isFree;
-import static io.github.k3portlock.async.TestSupport.key;
-import static io.github.k3portlock.async.TestSupport.ms;
+import static io.github.k3portlock.async.FutureFixtures.await;
+import static io.github.k3portlock.async.FutureFixtures.isFree;
+import static io.github.k3portlock.async.FutureFixtures.key;
+import static io.github.k3portlock.async.FutureFixtures.ms;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -213,7 +213,7 @@ class RetrySchedulerTest {
 
         assertEquals(List.of(0L, 1 * MS, 3 * MS, 7 * MS, 15 * MS, 20 * MS), attemptOffsets());
         PortlockTimeoutException e = assertInstanceOf(PortlockTimeoutException.class,
-                TestSupport.failure(f));
+                FutureFixtures.failure(f));
         assertEquals(key, e.key());
         assertEquals(ms(20), e.waited(), "waited exactly the timeout");
         assertTrue(e.getMessage().contains(key) && e.getMessage().contains(ports.toString()),
@@ -238,7 +238,7 @@ class RetrySchedulerTest {
         holder.release();
         advanceTo(4 * MS);
         atDeadline.run();
-        LockHandle h = TestSupport.get(f);
+        LockHandle h = FutureFixtures.get(f);
         assertTrue(h.isValid());
         assertEquals(List.of(0L, 1 * MS, 3 * MS, 4 * MS), attemptOffsets());
         h.release();
@@ -254,7 +254,7 @@ class RetrySchedulerTest {
         holder.release();
         advanceTo(9 * MS); // the scheduler runs the attempt meant for the deadline 8 ms late
         atDeadline.run();
-        LockHandle h = TestSupport.get(f);
+        LockHandle h = FutureFixtures.get(f);
         assertTrue(h.isValid(), "the attempt was for the deadline; only the scheduler was late");
         h.release();
         verifyNoMoreInteractions(scheduler);
@@ -275,7 +275,7 @@ class RetrySchedulerTest {
         h.release();
 
         PortlockTimeoutException e = assertInstanceOf(PortlockTimeoutException.class,
-                TestSupport.failure(expired));
+                FutureFixtures.failure(expired));
         assertEquals(key, e.key());
         assertEquals(ms(50), e.waited());
         LockHandle next = patient.getNow(null);
@@ -295,7 +295,7 @@ class RetrySchedulerTest {
         CompletableFuture<LockHandle> f = locks.acquire(key, Duration.ZERO);
         acquireVerified();
         PortlockTimeoutException e = assertInstanceOf(PortlockTimeoutException.class,
-                TestSupport.failure(f));
+                FutureFixtures.failure(f));
         assertEquals(Duration.ZERO, e.waited());
         assertEquals(1, binder.attempts.get());
         verifyNoMoreInteractions(scheduler);
@@ -318,7 +318,7 @@ class RetrySchedulerTest {
         assertEquals(1, binder.attempts.get());
         verifyNoMoreInteractions(scheduler, scheduled);
         assertEquals(0, locks.activeKeys());
-        assertEquals(0, locks.pendingCount());
+        assertEquals(0, locks.pending.get());
     }
 
     @Test
@@ -346,8 +346,8 @@ class RetrySchedulerTest {
         acquireVerified();
         Runnable pending = scheduledWith(1 * MS);
         // orTimeout fires on the JDK's own delayer thread, in real time.
-        verify(scheduled, timeout(TestSupport.PATIENCE.toMillis())).cancel(false);
-        assertInstanceOf(TimeoutException.class, TestSupport.failure(f));
+        verify(scheduled, timeout(FutureFixtures.PATIENCE.toMillis())).cancel(false);
+        assertInstanceOf(TimeoutException.class, FutureFixtures.failure(f));
         advanceTo(1 * MS);
         pending.run();
         assertEquals(1, binder.attempts.get());
@@ -407,7 +407,7 @@ class RetrySchedulerTest {
         advanceTo(MS / 2);
         atDeadline.run();
         assertEquals(2, binder.attempts.get(), "an attempt at the hasty waiter's deadline");
-        assertInstanceOf(PortlockTimeoutException.class, TestSupport.failure(hasty));
+        assertInstanceOf(PortlockTimeoutException.class, FutureFixtures.failure(hasty));
         assertFalse(slow.isDone());
         scheduledWith(8 * MS); // the backoff went on: second failure, 2 x firstDelay
         slow.cancel(false);
@@ -434,11 +434,11 @@ class RetrySchedulerTest {
         }
         // 11 ms: attempt; 11.5 ms: within firstDelay of it, served by it; 12.5 ms: attempt.
         assertEquals(List.of(0L, 1 * MS, 3 * MS, 7 * MS, 11 * MS, 12_500_000L), attemptOffsets());
-        assertEquals(ms(11), ((PortlockTimeoutException) TestSupport.failure(w11)).waited());
+        assertEquals(ms(11), ((PortlockTimeoutException) FutureFixtures.failure(w11)).waited());
         assertEquals(Duration.ofNanos(11_500_000),
-                ((PortlockTimeoutException) TestSupport.failure(w115)).waited());
+                ((PortlockTimeoutException) FutureFixtures.failure(w115)).waited());
         assertEquals(Duration.ofNanos(12_500_000),
-                ((PortlockTimeoutException) TestSupport.failure(w125)).waited());
+                ((PortlockTimeoutException) FutureFixtures.failure(w125)).waited());
         assertFalse(patient.isDone());
         scheduledWith(5 * MS);
         patient.cancel(false);
@@ -515,9 +515,9 @@ class RetrySchedulerTest {
         advanceTo(1 * MS);
         Thread attempt = new Thread(task, "attempt");
         attempt.start();
-        assertTrue(binding.await(TestSupport.PATIENCE.toSeconds(), TimeUnit.SECONDS));
+        assertTrue(binding.await(FutureFixtures.PATIENCE.toSeconds(), TimeUnit.SECONDS));
         f.cancel(false); // blocks on the poller's lock until the attempt is over, then cleans up
-        attempt.join(TestSupport.PATIENCE.toMillis());
+        attempt.join(FutureFixtures.PATIENCE.toMillis());
         assertFalse(attempt.isAlive());
         assertTrue(f.isCancelled());
         assertEquals(2, slowBinder.attempts.get(), "the attempt ran and bound the quorum");
@@ -534,7 +534,7 @@ class RetrySchedulerTest {
         AsyncPortlock locks = locks().build(tuning().withBinder(emfile));
         CompletableFuture<LockHandle> f = locks.acquire(key, Duration.ofHours(1));
         acquireVerified();
-        PortlockException e = assertInstanceOf(PortlockException.class, TestSupport.failure(f));
+        PortlockException e = assertInstanceOf(PortlockException.class, FutureFixtures.failure(f));
         assertFalse(e instanceof PortlockTimeoutException);
         assertEquals(key, e.key());
         assertEquals(ports.basePort(), e.port().getAsInt());
@@ -563,7 +563,7 @@ class RetrySchedulerTest {
         advanceTo(3 * MS);
         t2.run();
         for (CompletableFuture<LockHandle> f : List.of(a, b)) {
-            Throwable e = TestSupport.failure(f);
+            Throwable e = FutureFixtures.failure(f);
             assertInstanceOf(PortlockException.class, e);
             assertFalse(e instanceof PortlockTimeoutException, e.toString());
         }
@@ -579,14 +579,14 @@ class RetrySchedulerTest {
         CompletableFuture<LockHandle> f = locks.acquire(key, Duration.ofHours(1));
         acquireVerified();
         verify(scheduler).schedule(any(Runnable.class), eq(1 * MS), eq(TimeUnit.NANOSECONDS));
-        PortlockException e = assertInstanceOf(PortlockException.class, TestSupport.failure(f));
+        PortlockException e = assertInstanceOf(PortlockException.class, FutureFixtures.failure(f));
         assertFalse(e instanceof PortlockTimeoutException);
         assertInstanceOf(RejectedExecutionException.class, e.getCause());
         assertTrue(e.getMessage().contains(key) && e.getMessage().contains("refused"),
                 e.getMessage());
         verifyNoMoreInteractions(scheduler);
         assertEquals(0, locks.activeKeys());
-        assertEquals(0, locks.pendingCount());
+        assertEquals(0, locks.pending.get());
     }
 
     @Test
@@ -596,7 +596,7 @@ class RetrySchedulerTest {
         holder.release(); // even a free lock is not taken
         CompletableFuture<LockHandle> f = locks.acquire(key);
         acquireVerified();
-        PortlockException e = assertInstanceOf(PortlockException.class, TestSupport.failure(f));
+        PortlockException e = assertInstanceOf(PortlockException.class, FutureFixtures.failure(f));
         assertTrue(e.getMessage().contains("shut down") && e.getMessage().contains(key),
                 e.getMessage());
         assertEquals(0, binder.binds.get());
@@ -622,7 +622,7 @@ class RetrySchedulerTest {
         holder.release();
         advanceTo(1 * MS);
         task.run();
-        PortlockException e = assertInstanceOf(PortlockException.class, TestSupport.failure(first));
+        PortlockException e = assertInstanceOf(PortlockException.class, FutureFixtures.failure(first));
         assertInstanceOf(RejectedExecutionException.class, e.getCause());
         LockHandle h = second.getNow(null);
         assertTrue(h != null && h.isValid(), "the lock went to the next waiter");
@@ -636,7 +636,7 @@ class RetrySchedulerTest {
     void aReleaseHandsTheSamePortsToTheNextWaiterInANewHandle() throws Exception {
         holder.release();
         AsyncPortlock locks = locks().build(tuning());
-        LockHandle first = TestSupport.get(locks.acquire(key));
+        LockHandle first = FutureFixtures.get(locks.acquire(key));
         CompletableFuture<LockHandle> next = locks.acquire(key);
         verify(scheduler, org.mockito.Mockito.times(2)).isShutdown();
         verifyNoMoreInteractions(scheduler); // held here: the waiter needs no timer
@@ -663,7 +663,7 @@ class RetrySchedulerTest {
         AsyncPortlock locks = locks().build(tuning());
         CompletableFuture<LockHandle> inner = new CompletableFuture<>();
         CompletableFuture<LockHandle> outer = locks.acquire(key);
-        LockHandle h = TestSupport.get(outer);
+        LockHandle h = FutureFixtures.get(outer);
         CompletableFuture<LockHandle> waiter = locks.acquire(key);
         waiter.thenAccept(got -> {
             CompletableFuture<LockHandle> again = locks.acquire(key); // queued behind us
@@ -671,7 +671,7 @@ class RetrySchedulerTest {
             again.thenAccept(inner::complete);
         });
         h.release();
-        LockHandle last = TestSupport.get(inner);
+        LockHandle last = FutureFixtures.get(inner);
         assertTrue(last.isValid());
         last.release();
         assertTrue(isFree(ports));
@@ -688,8 +688,8 @@ class RetrySchedulerTest {
         t.start();
         t.join();
         assertTrue(f.isCancelled());
-        assertInstanceOf(CancellationException.class, TestSupport.failure(f));
-        assertEquals(0, locks.pendingCount());
+        assertInstanceOf(CancellationException.class, FutureFixtures.failure(f));
+        assertEquals(0, locks.pending.get());
         verify(scheduled).cancel(false);
         verifyNoMoreInteractions(scheduler, scheduled);
     }

@@ -1,12 +1,12 @@
 package io.github.k3portlock.async;
 
-import static io.github.k3portlock.async.TestSupport.await;
-import static io.github.k3portlock.async.TestSupport.awaitFds;
-import static io.github.k3portlock.async.TestSupport.awaitFree;
-import static io.github.k3portlock.async.TestSupport.get;
-import static io.github.k3portlock.async.TestSupport.key;
-import static io.github.k3portlock.async.TestSupport.ms;
-import static io.github.k3portlock.async.TestSupport.openFds;
+import static io.github.k3portlock.async.FutureFixtures.await;
+import static io.github.k3portlock.async.FutureFixtures.awaitFds;
+import static io.github.k3portlock.async.FutureFixtures.awaitFree;
+import static io.github.k3portlock.async.FutureFixtures.get;
+import static io.github.k3portlock.async.FutureFixtures.key;
+import static io.github.k3portlock.async.FutureFixtures.ms;
+import static io.github.k3portlock.async.FutureFixtures.openFds;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -75,7 +75,7 @@ class ScaleTest {
             }));
         }
         long queued = System.nanoTime() - t0;
-        assertEquals(n, locks.pendingCount());
+        assertEquals(n, locks.pending.get());
 
         // Measure the polling cost while the lock is held elsewhere, once backed off (from the
         // fifth attempt on, every delay is at the cap): wait for 100 attempts.
@@ -172,7 +172,7 @@ class ScaleTest {
             awaitFree(k);
         }
         assertEquals(binder.opened.get(), binder.closed.get());
-        await("no poller left", () -> locks.activeKeys() == 0 && locks.pendingCount() == 0);
+        await("no poller left", () -> locks.activeKeys() == 0 && locks.pending.get() == 0);
         long fdsAfter = awaitFds(fdsBefore);
         assertEquals(1, scheduler.getLargestPoolSize(), "a single scheduler thread");
         System.out.printf("[scale] %d waiters on %d distinct keys (%d held elsewhere) queued in"

@@ -11,41 +11,41 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
-/** The transitions written on {@link Waiter.State} and {@link KeyPoller.Phase}, and no others. */
+/** The transitions written on {@link Acquisition.State} and {@link KeyPoller.Phase}, and no others. */
 class StateMachineTest {
-    private static Waiter waiter() {
-        return new Waiter(new CompletableFuture<LockHandle>(), 0, false, 0);
+    private static Acquisition waiter() {
+        return new Acquisition(new CompletableFuture<LockHandle>(), 0, false, 0);
     }
 
     @Test
     void aWaiterGoesNewWaitingGrantedDone() {
-        Waiter w = waiter();
-        assertEquals(Waiter.State.NEW, w.state());
+        Acquisition w = waiter();
+        assertEquals(Acquisition.State.NEW, w.state());
         w.enqueued();
-        assertEquals(Waiter.State.WAITING, w.state());
+        assertEquals(Acquisition.State.WAITING, w.state());
         w.granted(null);
-        assertEquals(Waiter.State.GRANTED, w.state());
+        assertEquals(Acquisition.State.GRANTED, w.state());
         w.done();
-        assertEquals(Waiter.State.DONE, w.state());
+        assertEquals(Acquisition.State.DONE, w.state());
     }
 
     @Test
     void aWaiterMayBeGrantedOrDoneStraightFromNew() {
-        Waiter granted = waiter();
+        Acquisition granted = waiter();
         granted.granted(null);
-        assertEquals(Waiter.State.GRANTED, granted.state());
-        Waiter failed = waiter();
+        assertEquals(Acquisition.State.GRANTED, granted.state());
+        Acquisition failed = waiter();
         failed.done();
-        assertEquals(Waiter.State.DONE, failed.state());
-        Waiter abandoned = waiter();
+        assertEquals(Acquisition.State.DONE, failed.state());
+        Acquisition abandoned = waiter();
         abandoned.enqueued();
         abandoned.done();
-        assertEquals(Waiter.State.DONE, abandoned.state());
+        assertEquals(Acquisition.State.DONE, abandoned.state());
     }
 
     @Test
     void illegalWaiterTransitionsThrow() {
-        Waiter w = waiter();
+        Acquisition w = waiter();
         w.enqueued();
         IllegalStateException e = assertThrows(IllegalStateException.class, w::enqueued);
         assertTrue(e.getMessage().contains("WAITING -> WAITING"), e.getMessage());

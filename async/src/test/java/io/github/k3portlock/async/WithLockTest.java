@@ -1,14 +1,14 @@
 package io.github.k3portlock.async;
 
-import static io.github.k3portlock.async.TestSupport.await;
-import static io.github.k3portlock.async.TestSupport.awaitFds;
-import static io.github.k3portlock.async.TestSupport.awaitFree;
-import static io.github.k3portlock.async.TestSupport.failure;
-import static io.github.k3portlock.async.TestSupport.get;
-import static io.github.k3portlock.async.TestSupport.isFree;
-import static io.github.k3portlock.async.TestSupport.key;
-import static io.github.k3portlock.async.TestSupport.ms;
-import static io.github.k3portlock.async.TestSupport.openFds;
+import static io.github.k3portlock.async.FutureFixtures.await;
+import static io.github.k3portlock.async.FutureFixtures.awaitFds;
+import static io.github.k3portlock.async.FutureFixtures.awaitFree;
+import static io.github.k3portlock.async.FutureFixtures.failure;
+import static io.github.k3portlock.async.FutureFixtures.get;
+import static io.github.k3portlock.async.FutureFixtures.isFree;
+import static io.github.k3portlock.async.FutureFixtures.key;
+import static io.github.k3portlock.async.FutureFixtures.ms;
+import static io.github.k3portlock.async.FutureFixtures.openFds;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -150,7 +150,7 @@ class WithLockTest {
             });
             await("polling", () -> binder.attempts.get() >= 2);
             assertTrue(r.cancel(false));
-            await("the acquisition stopped", () -> locks.pendingCount() == 0);
+            await("the acquisition stopped", () -> locks.pending.get() == 0);
         } finally {
             foreign.release();
         }

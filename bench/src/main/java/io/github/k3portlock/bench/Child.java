@@ -50,7 +50,7 @@ public final class Child {
             return;
         }
         if (role.equals("waiting")) {
-            Waiting.Mode mode = Waiting.Mode.of(args[1]);
+            WaitCostBench.Mode mode = WaitCostBench.Mode.of(args[1]);
             List<String> keys = Files.readAllLines(Path.of(args[2]));
             int n = Integer.parseInt(args[3]);
             Duration settle = Duration.ofMillis(Long.parseLong(args[4]));
@@ -58,7 +58,7 @@ public final class Child {
             System.out.println("READY");
             System.out.flush();
             awaitGo(in);
-            result(Waiting.measure(mode, keys, n, settle, window));
+            result(WaitCostBench.measure(mode, keys, n, settle, window));
             return;
         }
         Kind kind = Kind.of(args[1]);

@@ -30,11 +30,11 @@ public final class Harness {
 
     /** One waiting-cost run: {@code waiters} waiting in {@code mode} over {@code keys} keys. */
     static final class WaitScenario {
-        final Waiting.Mode mode;
+        final WaitCostBench.Mode mode;
         final int keys;
         final int waiters;
 
-        WaitScenario(Waiting.Mode mode, int keys, int waiters) {
+        WaitScenario(WaitCostBench.Mode mode, int keys, int waiters) {
             this.mode = mode;
             this.keys = keys;
             this.waiters = waiters;
@@ -58,11 +58,11 @@ public final class Harness {
                 List.of(Kind.ASYNC, Kind.PORTLOCK, Kind.PORTLOCK_1MS, Kind.FILELOCK);
         /** Waiting-cost scenarios: mode, number of keys, number of waiters. */
         List<WaitScenario> waitScenarios = List.of(
-                new WaitScenario(Waiting.Mode.ASYNC, 1, 1),
-                new WaitScenario(Waiting.Mode.ASYNC, 1, 10_000),
-                new WaitScenario(Waiting.Mode.ASYNC, 1_000, 1_000),
-                new WaitScenario(Waiting.Mode.THREADS, 1, 1_000),
-                new WaitScenario(Waiting.Mode.THREADS, 1_000, 1_000));
+                new WaitScenario(WaitCostBench.Mode.ASYNC, 1, 1),
+                new WaitScenario(WaitCostBench.Mode.ASYNC, 1, 10_000),
+                new WaitScenario(WaitCostBench.Mode.ASYNC, 1_000, 1_000),
+                new WaitScenario(WaitCostBench.Mode.THREADS, 1, 1_000),
+                new WaitScenario(WaitCostBench.Mode.THREADS, 1_000, 1_000));
         long settleMillis = 2_000;
         long windowMillis = 5_000;
 
@@ -86,8 +86,8 @@ public final class Harness {
                         o.threadKinds = List.of(Kind.ASYNC);
                         o.processKinds = List.of(Kind.ASYNC);
                         o.contendedKinds = List.of(Kind.ASYNC);
-                        o.waitScenarios = List.of(new WaitScenario(Waiting.Mode.ASYNC, 5, 50),
-                                new WaitScenario(Waiting.Mode.THREADS, 5, 20));
+                        o.waitScenarios = List.of(new WaitScenario(WaitCostBench.Mode.ASYNC, 5, 50),
+                                new WaitScenario(WaitCostBench.Mode.THREADS, 5, 20));
                         o.settleMillis = 100;
                         o.windowMillis = 300;
                         break;
@@ -157,7 +157,7 @@ public final class Harness {
         System.out.println();
         System.out.println("java " + System.getProperty("java.version") + ", "
                 + Runtime.getRuntime().availableProcessors() + " CPUs, child JVM options "
-                + ChildJvm.JVM_OPTIONS + ", load average at start " + loadAverage());
+                + ChildDriver.JVM_OPTIONS + ", load average at start " + loadAverage());
         System.out.println();
         if (o.runs("handoff")) {
             System.out.print(handoff(o));
@@ -197,7 +197,7 @@ public final class Harness {
                 args.addAll(List.of(String.valueOf(o.warmupRounds), String.valueOf(o.rounds),
                         String.valueOf(run)));
                 long[] samples;
-                try (ChildJvm c = ChildJvm.start("threads-" + kind.id(), List.of(), args)) {
+                try (ChildDriver c = ChildDriver.start("threads-" + kind.id(), List.of(), args)) {
                     c.awaitReady(Duration.ofSeconds(60));
                     c.go(System.nanoTime());
                     samples = c.awaitResult(resultDeadline(o));
@@ -207,13 +207,13 @@ public final class Harness {
             for (Kind kind : o.processKinds) {
                 progress("handoff, 2 processes, " + kind.id());
                 List<String> base = common("handoff", kind, dir, run++);
-                List<ChildJvm> children = new ArrayList<>();
+                List<ChildDriver> children = new ArrayList<>();
                 try {
                     for (int p = 0; p < 2; p++) {
                         List<String> args = new ArrayList<>(base);
                         args.addAll(List.of(String.valueOf(p), String.valueOf(o.warmupRounds),
                                 String.valueOf(o.rounds), String.valueOf(run * 2L + p)));
-                        children.add(ChildJvm.start("process" + p + "-" + kind.id(), List.of(),
+                        children.add(ChildDriver.start("process" + p + "-" + kind.id(), List.of(),
                                 args));
                     }
                     long[][] results = barrier(children, System.nanoTime(), resultDeadline(o));
@@ -253,14 +253,14 @@ public final class Harness {
                         progress(String.format("contended, %s, K=%d, hold %d us", kind.id(), k,
                                 hold));
                         List<String> base = common("contend", kind, dir, run++);
-                        List<ChildJvm> children = new ArrayList<>();
+                        List<ChildDriver> children = new ArrayList<>();
                         long[][] results;
                         try {
                             for (int id = 0; id < k; id++) {
                                 List<String> args = new ArrayList<>(base);
                                 args.addAll(List.of(String.valueOf(id),
                                         String.valueOf(durationMillis), String.valueOf(hold)));
-                                children.add(ChildJvm.start("contender" + id + "-" + kind.id(),
+                                children.add(ChildDriver.start("contender" + id + "-" + kind.id(),
                                         List.of(), args));
                             }
                             results = barrier(children, -1,
@@ -327,9 +327,9 @@ public final class Harness {
                     keys.add(FreeKeys.fresh("bench-waiting").key());
                 }
                 Files.write(keysFile, keys);
-                try (ChildJvm holder = ChildJvm.start("holder", List.of(),
+                try (ChildDriver holder = ChildDriver.start("holder", List.of(),
                         List.of("hold", keysFile.toString()));
-                     ChildJvm waiter = ChildJvm.start("waiter-" + w.mode.id(), List.of(),
+                     ChildDriver waiter = ChildDriver.start("waiter-" + w.mode.id(), List.of(),
                              List.of("waiting", w.mode.id(), keysFile.toString(),
                                      String.valueOf(w.waiters), String.valueOf(o.settleMillis),
                                      String.valueOf(o.windowMillis)))) {
@@ -368,13 +368,13 @@ public final class Harness {
      * @param deadline how long to wait for results
      * @return each child's result, in order
      */
-    private static long[][] barrier(List<ChildJvm> children, long startNanos, Duration deadline)
+    private static long[][] barrier(List<ChildDriver> children, long startNanos, Duration deadline)
             throws IOException, InterruptedException {
-        for (ChildJvm c : children) {
+        for (ChildDriver c : children) {
             c.awaitReady(Duration.ofSeconds(120));
         }
         long start = startNanos >= 0 ? startNanos : System.nanoTime() + 200_000_000L;
-        for (ChildJvm c : children) {
+        for (ChildDriver c : children) {
             c.go(start);
         }
         long[][] results = new long[children.size()][];
@@ -405,8 +405,8 @@ public final class Harness {
         return Arrays.stream(parts).flatMapToLong(Arrays::stream).toArray();
     }
 
-    private static void closeAll(List<ChildJvm> children) {
-        for (ChildJvm c : children) {
+    private static void closeAll(List<ChildDriver> children) {
+        for (ChildDriver c : children) {
             c.close();
         }
     }

@@ -7,76 +7,34 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.Portlock;
-import java.io.IOException;
-import java.net.BindException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
+import io.github.k3portlock.testkit.Tcp;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** Issue 14 through the real CLI: TIME_WAIT wording, keys that are not UTF-8, IPv6 texts. */
 class EdgeCasesIT {
-    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
-
-    /** A client bound to {@code port} closes first: its side waits out TIME_WAIT. */
-    private static boolean leaveTimeWait(int port) throws IOException {
-        try (ServerSocket server = new ServerSocket(0, 1, LOOPBACK)) {
-            Socket client = new Socket();
-            try {
-                client.bind(new InetSocketAddress(LOOPBACK, port));
-            } catch (BindException e) {
-                client.close();
-                return false;
-            }
-            client.connect(server.getLocalSocketAddress());
-            try (Socket accepted = server.accept()) {
-                client.close();
-                assertEquals(-1, accepted.getInputStream().read(), "the client's FIN");
-            }
-        }
-        return true;
-    }
-
-    private static boolean listedInTimeWait(int port) {
-        String suffix = String.format(Locale.ROOT, ":%04X", port);
-        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
-            try {
-                if (Files.readAllLines(Paths.get(table)).stream().skip(1)
-                        .map(l -> l.trim().split("\\s+"))
-                        .anyMatch(f -> f[1].endsWith(suffix) && f[3].equals("06"))) {
-                    return true;
-                }
-            } catch (IOException e) {
-                // no tcp6 without IPv6
-            }
-        }
-        return false;
-    }
-
     @Test
     void timeWaitIsNamedByStatusAndRun() throws Exception {
         Assumptions.assumeTrue(Files.isReadable(Paths.get("/proc/net/tcp")), "needs Linux /proc");
         LockPorts target = null;
         for (int attempt = 0; attempt < 10 && target == null; attempt++) {
             LockPorts candidate = PortScheme.DEFAULT.lockPorts(Cli.freshKey());
-            if (leaveTimeWait(candidate.numbers().get(0))
-                    && leaveTimeWait(candidate.numbers().get(1))) {
+            if (Tcp.leaveTimeWait(candidate.numbers().get(0))
+                    && Tcp.leaveTimeWait(candidate.numbers().get(1))) {
                 target = candidate;
             }
         }
         assertTrue(target != null, "no key with two free ports in 10 tries");
         LockPorts t = target;
         long deadline = System.nanoTime() + Cli.DEADLINE.toNanos();
-        while (!(listedInTimeWait(t.numbers().get(0)) && listedInTimeWait(t.numbers().get(1)))) {
+        while (!(Tcp.listedInTimeWait(t.numbers().get(0))
+                && Tcp.listedInTimeWait(t.numbers().get(1)))) {
             assertTrue(System.nanoTime() - deadline < 0, "no TIME_WAIT listed on two ports of " + t);
             Thread.sleep(10); // polling /proc, the only way to see the kernel's state change
         }

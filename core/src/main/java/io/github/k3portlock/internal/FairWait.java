@@ -7,12 +7,12 @@ import java.util.function.BooleanSupplier;
  * The pauses of one blocking acquire, and its place in the key's queue across processes. The
  * acquire issues one {@link Ticket} at its first pause and keeps it to the end, so that a waiter
  * that reconnects (to the next holder) keeps its seniority. Between attempts it waits in a read on
- * a {@link Wake} line to the holder when one can be had; otherwise in a plain pause (the caller's
+ * a {@link WakeLine} line to the holder when one can be had; otherwise in a plain pause (the caller's
  * condition, which a release by the same instance signals). Never longer than the pause given.
  *
- * <p>What the holder answers on release decides the next attempt: {@link Wake.Result#YOURS}, an
+ * <p>What the holder answers on release decides the next attempt: {@link WakeLine.Result#YOURS}, an
  * attempt at once that may ignore this JVM's {@link HandOverYield promise} (it is the promised
- * waiter); {@link Wake.Result#WAIT}, no attempt until the next holder listens (then a new line to
+ * waiter); {@link WakeLine.Result#WAIT}, no attempt until the next holder listens (then a new line to
  * it with the same ticket) or {@link HandOverYield#GRACE_NANOS} has passed (then attempts as
  * usual, so that a chosen waiter that died never keeps the key from the others). A pending
  * promise of this JVM (this process just released to another waiter) is waited out the same way.
@@ -56,15 +56,6 @@ public final class FairWait implements AutoCloseable {
         }
     }
 
-    /**
-     * Resets in a row whose attempt failed, after which one plain pause comes before the next
-     * line. Two: a crashed holder's lines may be reset before all of its ports are closed (the
-     * kernel closes a dying process's descriptors in number order), so the first failed attempt
-     * reconnects (to the rest of the dying holder, or to the winner of the race, in whose queue
-     * the waiter keeps its ticket); a second in a row means a peer that resets every connection
-     * (no holder), which must not be spun on.
-     */
-    static final int MAX_FUTILE_WAKES = 2;
     /** The first look for the next holder after a {@code WAIT}; doubled up to the maximum. */
     static final long FIRST_LOOK_NANOS = 100_000;
     /** The longest pause between looks for the next holder. */
@@ -75,7 +66,7 @@ public final class FairWait implements AutoCloseable {
     private final BooleanSupplier heldHere;
     /** Issued at the first pause, kept to the end. */
     private Ticket ticket;
-    private Wake line;
+    private WakeLine line;
     /**
      * Possible transitions: POLLING -&gt; LINED (a line is up) or NEXT (a promise is pending);
      * LINED -&gt; CHOSEN, NEXT (the verdicts), POLLING (a reset without verdict) or STRANGER;
@@ -86,7 +77,8 @@ public final class FairWait implements AutoCloseable {
     /** In NEXT: the {@code nanoTime} after which attempts resume. */
     private long nextUntil;
     private long look;
-    private int futileWakes;
+    /** Counts resets whose attempt failed (see {@link WakePolicy#MAX_FUTILE_WAKES}). */
+    private final WakePolicy policy = new WakePolicy();
 
     /**
      * Creates the wait of one acquire.
@@ -148,7 +140,7 @@ public final class FairWait implements AutoCloseable {
         if (line != null && state == State.POLLING) {
             close(); // the chosen line, left open for the attempt to come first
         }
-        if (state == State.POLLING && futileWakes < MAX_FUTILE_WAKES && !heldHere.getAsBoolean()) {
+        if (state == State.POLLING && policy.mayConnect() && !heldHere.getAsBoolean()) {
             long until = HandOverYield.pendingUntil(target);
             if (until != 0) {
                 waitForNext(until); // this JVM just promised the key to a waiter elsewhere
@@ -166,7 +158,7 @@ public final class FairWait implements AutoCloseable {
         } else if (state != State.LINED || nanos < 1_000_000) {
             // No holder to connect to (a free port after a race, the Python original, a full
             // queue), or less than the socket timeout's millisecond left: as before.
-            futileWakes = 0;
+            policy.reset();
             plain.pause(nanos);
         } else {
             await(nanos);
@@ -174,7 +166,7 @@ public final class FairWait implements AutoCloseable {
     }
 
     private void connect(long nanos) {
-        Wake w = Wake.connect(target, nanos);
+        WakeLine w = WakeLine.connect(target, nanos);
         if (w != null && w.send(ticket)) {
             line = w;
             moveTo(State.LINED);
@@ -182,27 +174,27 @@ public final class FairWait implements AutoCloseable {
     }
 
     private void await(long nanos) {
-        Wake.Result r = line.await(nanos);
-        if (r != Wake.Result.TIMED_OUT && r != Wake.Result.YOURS) {
+        WakeLine.Result r = line.await(nanos);
+        if (r != WakeLine.Result.TIMED_OUT && r != WakeLine.Result.YOURS) {
             line = null; // closed by the wait
         }
         switch (r) {
             case YOURS -> {
-                futileWakes = 0;
+                policy.reset();
                 moveTo(State.CHOSEN);
             }
             case WAIT -> {
-                futileWakes = 0;
+                policy.reset();
                 waitForNext(System.nanoTime() + HandOverYield.GRACE_NANOS);
             }
             case RESET -> {
                 // No verdict: the holder crashed or is not ours; attempt, as everyone does. Lost
-                // races in a row end in a plain pause, see MAX_FUTILE_WAKES.
-                futileWakes++;
+                // races in a row end in a plain pause, see WakePolicy.MAX_FUTILE_WAKES.
+                policy.wokeInVain();
                 moveTo(State.POLLING);
             }
             case STRANGER -> moveTo(State.STRANGER); // not a holder: poll for the rest
-            case TIMED_OUT -> futileWakes = 0;
+            case TIMED_OUT -> policy.reset();
         }
     }
 
@@ -219,7 +211,7 @@ public final class FairWait implements AutoCloseable {
             return; // mayAttempt() ends NEXT
         }
         long t0 = System.nanoTime();
-        Wake w = Wake.connect(target, Math.min(nanos, left));
+        WakeLine w = WakeLine.connect(target, Math.min(nanos, left));
         if (w != null) {
             HandOverYield.kept(target); // someone holds the key again: the promise is kept
             moveTo(State.POLLING);

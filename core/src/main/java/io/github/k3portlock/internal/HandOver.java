@@ -61,7 +61,7 @@ public final class HandOver {
 
     /**
      * Accepts every line queued on the lowest held port and reads what each sent, before any port
-     * is closed. Waiters connect to the key's ports in order ({@link Wake#connect}), and a holder
+     * is closed. Waiters connect to the key's ports in order ({@link WakeLine#connect}), and a holder
      * binds in order, so the lowest held port is the first a waiter finds listening, even while
      * the holder is still binding the next. The other held ports are not looked at: an accept
      * costs microseconds on every release, contended or not. A line that sits there all the same

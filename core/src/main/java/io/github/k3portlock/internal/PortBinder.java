@@ -28,7 +28,7 @@ public interface PortBinder {
      * The listen backlog of a lock port: 511 (as nginx and Redis; Linux caps it at
      * {@code net.core.somaxconn}, 4096 since 5.4, 128 before). Waiters in other processes connect
      * to a held port and wait in its accept queue for the reset that its close sends them (see
-     * {@link Wake}); the holder never accepts, so the backlog is how many waiting connections fit
+     * {@link WakeLine}); the holder never accepts, so the backlog is how many waiting connections fit
      * (Linux queues backlog + 1). Further waiters find the queue full and poll. Listening with a
      * larger backlog costs the holder nothing until someone connects.
      */

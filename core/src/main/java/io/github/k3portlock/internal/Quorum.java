@@ -213,7 +213,7 @@ public final class Quorum {
         } else {
             hint = e.getClass().getSimpleName();
         }
-        return PortlockException.bindFailed(target, address, hint + " (" + m + ")", e);
+        return LockErrors.bindFailed(target, address, hint + " (" + m + ")", e);
     }
 
     private static void closeAll(Closeable[] held, int bound, LockPorts target,

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.Portlock;
-import io.github.k3portlock.TestSupport;
+import io.github.k3portlock.PortFixtures;
 import io.github.k3portlock.testkit.Await;
 import io.github.k3portlock.testkit.ChildJvm;
 import io.github.k3portlock.testkit.Fds;
@@ -45,7 +45,7 @@ class HandOverTest {
         InetSocketAddress to = new InetSocketAddress(holder.target().address(),
                 holder.ports().get(0));
         SocketChannel ch = SocketChannel.open();
-        Wake.prepare(ch);
+        WakePolicy.prepare(ch);
         ch.connect(to);
         ch.write(ByteBuffer.wrap(bytes));
         return ch;
@@ -80,7 +80,7 @@ class HandOverTest {
 
     @Test
     void theOldestTicketIsChosenAndTheOthersWait() throws Exception {
-        LockPorts target = TestSupport.freePorts();
+        LockPorts target = PortFixtures.freePorts();
         long fds = Fds.sockets();
         PortHandle holder = hold(target);
         // Connected in another order than their age: the queue order does not decide.
@@ -102,7 +102,7 @@ class HandOverTest {
 
     @Test
     void strangersAreNeverChosen() throws Exception {
-        LockPorts target = TestSupport.freePorts();
+        LockPorts target = PortFixtures.freePorts();
         long fds = Fds.sockets();
         PortHandle holder = hold(target);
         byte[] wrongMagic = ticket(1, 1);
@@ -128,7 +128,7 @@ class HandOverTest {
 
     @Test
     void aWaiterThatLeftIsSkipped() throws Exception {
-        LockPorts target = TestSupport.freePorts();
+        LockPorts target = PortFixtures.freePorts();
         long fds = Fds.sockets();
         PortHandle holder = hold(target);
         SocketChannel gone = line(holder, ticket(100, 1));
@@ -157,7 +157,7 @@ class HandOverTest {
 
     @Test
     void aChosenWaiterThatNeverComesDoesNotLoseTheLock() throws Exception {
-        LockPorts target = TestSupport.freePorts();
+        LockPorts target = PortFixtures.freePorts();
         long fds = Fds.sockets();
         PortHandle holder = hold(target);
         // The oldest waiter is chosen and then gives up (or dies) without binding.
@@ -179,7 +179,7 @@ class HandOverTest {
 
     @Test
     void theReleasingJvmDoesNotTakeThePromisedKeyBeforeTheGrace() throws Exception {
-        LockPorts target = TestSupport.freePorts();
+        LockPorts target = PortFixtures.freePorts();
         PortHandle holder = hold(target);
         SocketChannel chosen = line(holder, ticket(1, 1));
         try (Portlock again = slowPoller(target)) {
@@ -199,7 +199,7 @@ class HandOverTest {
 
     @Test
     void aPromiseEndsWhenItsGraceRunsOut() {
-        LockPorts target = TestSupport.freePorts();
+        LockPorts target = PortFixtures.freePorts();
         HandOverYield.promised(target);
         long until = HandOverYield.pendingUntil(target);
         assertNotEquals(0, until);
@@ -212,11 +212,11 @@ class HandOverTest {
 
     @Test
     void theOriginalsBindWithoutListenLeavesWaitersPolling() throws Exception {
-        LockPorts target = TestSupport.freePorts();
+        LockPorts target = PortFixtures.freePorts();
         long fds = Fds.sockets();
         List<Socket> original = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
-            original.add(TestSupport.plainBind(target.socketAddresses().get(i)));
+            original.add(PortFixtures.plainBind(target.socketAddresses().get(i)));
         }
         List<CompletableFuture<Long>> waiters = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
@@ -239,7 +239,7 @@ class HandOverTest {
 
     @Test
     void aHolderKilledInTheMiddleOfAHandOverStillWakesItsWaiters() throws Exception {
-        LockPorts target = TestSupport.freePorts();
+        LockPorts target = PortFixtures.freePorts();
         long fds = Fds.sockets();
         Process child = ChildJvm.start(HandOverCrashChild.class, target.key());
         try {

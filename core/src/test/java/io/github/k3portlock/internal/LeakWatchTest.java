@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.Portlock;
 import io.github.k3portlock.TestPortlocks;
-import io.github.k3portlock.TestSupport;
+import io.github.k3portlock.PortFixtures;
 import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
@@ -51,7 +51,7 @@ class LeakWatchTest {
     }
 
     private void awaitReport(String key) {
-        TestSupport.await("a report of the unreleased handle of " + key, PATIENCE, () -> {
+        PortFixtures.await("a report of the unreleased handle of " + key, PATIENCE, () -> {
             System.gc();
             return reports.containsKey(key);
         });
@@ -69,8 +69,8 @@ class LeakWatchTest {
     @Test
     void anUnreleasedHandleIsReportedWithKeyAndPortsAndAReleasedOneNever() {
         LeakWatch.debug = false;
-        String released = "released-" + TestSupport.freshKey();
-        String leaked = "leaked-" + TestSupport.freshKey();
+        String released = "released-" + PortFixtures.freshKey();
+        String leaked = "leaked-" + PortFixtures.freshKey();
         watchAndDrop(released, true);
         watchAndDrop(leaked, false);
         awaitReport(leaked);
@@ -85,7 +85,7 @@ class LeakWatchTest {
     @Test
     void theDebugSwitchAddsWhereTheHandleWasAcquired() {
         LeakWatch.debug = true;
-        String leaked = "debug-" + TestSupport.freshKey();
+        String leaked = "debug-" + PortFixtures.freshKey();
         watchAndDrop(leaked, false);
         awaitReport(leaked);
         Throwable at = reports.get(leaked).orElse(null);
@@ -105,28 +105,28 @@ class LeakWatchTest {
         // are within its reach (a leaked Linux name would stay held until the JVM exits).
         LockPorts p = io.github.k3portlock.PortScheme.builder()
                 .interop(io.github.k3portlock.PortScheme.Interop.TCP_ONLY).build()
-                .lockPorts(TestSupport.freePorts().key());
+                .lockPorts(PortFixtures.freePorts().key());
         List<ServerSocketChannel> channels = new CopyOnWriteArrayList<>();
         PortBinder recording = address -> {
             ServerSocketChannel ch = PortBinder.DEFAULT.open(address);
             channels.add(ch);
             return ch;
         };
-        long fds = TestSupport.openFds();
+        long fds = PortFixtures.openFds();
         try {
             lockAndDrop(p, recording);
             awaitReport(p.key());
             assertTrue(messages.get(p.key()).contains(p.toString()), messages.get(p.key()));
             assertNull(reports.get(p.key()).orElse(null));
-            assertFalse(TestSupport.allPortsFree(p), "a leaked lock is reported, not released");
+            assertFalse(PortFixtures.allPortsFree(p), "a leaked lock is reported, not released");
             assertTrue(channels.stream().allMatch(ServerSocketChannel::isOpen));
         } finally {
             for (ServerSocketChannel ch : channels) {
                 ch.close();
             }
         }
-        assertTrue(TestSupport.allPortsFree(p));
-        assertEquals(fds, TestSupport.openFds());
+        assertTrue(PortFixtures.allPortsFree(p));
+        assertEquals(fds, PortFixtures.openFds());
     }
 
     private static void lockAndDrop(LockPorts p, PortBinder binder) {

@@ -1,7 +1,7 @@
 package io.github.k3portlock.internal;
 
-import static io.github.k3portlock.TestSupport.allPortsFree;
-import static io.github.k3portlock.TestSupport.freePorts;
+import static io.github.k3portlock.PortFixtures.allPortsFree;
+import static io.github.k3portlock.PortFixtures.freePorts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.PortlockException;
-import io.github.k3portlock.TestSupport;
+import io.github.k3portlock.PortFixtures;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -87,7 +87,7 @@ class QuorumTest {
     /** A fake runs through the production loop: the channel refused a port is reused. */
     @Test
     void aFakeBinderGetsTheChannelReuseOfTheRealPath() {
-        LockPorts p = TestSupport.freePorts();
+        LockPorts p = PortFixtures.freePorts();
         int base = p.basePort();
         Fake fake = new Fake(Set.of(base), 0);
         PortHandle h = Quorum.tryAcquire(p, fake);
@@ -104,7 +104,7 @@ class QuorumTest {
     /** The listen-race retry runs for fakes too: a reused channel's odd failure retries fresh. */
     @Test
     void aFakeBinderGetsTheListenRaceRetry() {
-        LockPorts p = TestSupport.freePorts();
+        LockPorts p = PortFixtures.freePorts();
         int base = p.basePort();
         Fake fake = new Fake(Set.of(base), 1);
         PortHandle h = Quorum.tryAcquire(p, fake);
@@ -121,7 +121,7 @@ class QuorumTest {
 
     @Test
     void aMissClosesEveryChannelAndAnOpenFailureIsAClearError() {
-        LockPorts p = TestSupport.freePorts();
+        LockPorts p = PortFixtures.freePorts();
         int base = p.basePort();
         Fake fake = new Fake(Set.of(base, base + 2), 0);
         assertEquals(null, Quorum.tryAcquire(p, fake));
@@ -133,6 +133,6 @@ class QuorumTest {
                 () -> Quorum.tryAcquire(p, emfile));
         assertEquals(base, e.port().getAsInt());
         assertTrue(e.getMessage().contains("out of file descriptors"), e.getMessage());
-        assertTrue(TestSupport.allPortsFree(p));
+        assertTrue(PortFixtures.allPortsFree(p));
     }
 }

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.Portlock;
-import io.github.k3portlock.TestSupport;
+import io.github.k3portlock.PortFixtures;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -89,7 +89,7 @@ class Ipv6WildcardStrangersTest {
 
     private static void withStrangers(boolean v6only, Check check) throws Exception {
         for (int attempt = 0; attempt < 10; attempt++) {
-            LockPorts target = PortScheme.DEFAULT.lockPorts(TestSupport.freshKey());
+            LockPorts target = PortScheme.DEFAULT.lockPorts(PortFixtures.freshKey());
             Process p = listen(target, v6only);
             if (p == null) {
                 continue; // a port of this key is taken: another key

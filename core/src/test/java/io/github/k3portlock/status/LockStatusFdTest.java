@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.PortlockException;
-import io.github.k3portlock.TestSupport;
+import io.github.k3portlock.PortFixtures;
 import io.github.k3portlock.internal.PortBinder;
 import java.net.SocketException;
 import java.nio.file.Path;
@@ -20,7 +20,7 @@ class LockStatusFdTest {
     /** A status probe that meets the limit says so, naming key and port; it does not guess. */
     @Test
     void aStatusProbeAtTheLimitSaysSo(@TempDir Path noProc) {
-        LockPorts ports = PortScheme.DEFAULT.lockPorts(TestSupport.freshKey());
+        LockPorts ports = PortScheme.DEFAULT.lockPorts(PortFixtures.freshKey());
         PortBinder exhausted = a -> {
             throw new SocketException("Too many open files");
         };

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.Portlock;
-import io.github.k3portlock.TestSupport;
+import io.github.k3portlock.PortFixtures;
 import io.github.k3portlock.testkit.ChildJvm;
 import io.github.k3portlock.testkit.KeyHolder;
 import java.io.IOException;
@@ -47,7 +47,7 @@ class LockStatusTest {
         // an inspector that never answered FREE still fails.
         LockStatus s = null;
         for (int attempt = 0; attempt < 5; attempt++) {
-            s = LockStatus.inspect(PortScheme.DEFAULT.lockPorts(TestSupport.freshKey()));
+            s = LockStatus.inspect(PortScheme.DEFAULT.lockPorts(PortFixtures.freshKey()));
             if (s.heldCount() == 0) {
                 break;
             }
@@ -68,7 +68,7 @@ class LockStatusTest {
     @Test
     void lockHeldInThisProcessNamesThisPid() {
         long me = ProcessHandle.current().pid();
-        try (Portlock lock = new Portlock(TestSupport.freshKey())) {
+        try (Portlock lock = new Portlock(PortFixtures.freshKey())) {
             assertTrue(lock.tryLock());
             LockStatus s = LockStatus.inspect(lock.lockPorts());
             assertEquals(State.HELD, s.state(), s.toString());
@@ -91,7 +91,7 @@ class LockStatusTest {
         // Regression: /proc was read through interruptible channels, so an interrupted thread
         // silently fell back to probing: no holder, no command line, socket state "bound".
         long me = ProcessHandle.current().pid();
-        try (Portlock lock = new Portlock(TestSupport.freshKey())) {
+        try (Portlock lock = new Portlock(PortFixtures.freshKey())) {
             assertTrue(lock.tryLock());
             LockStatus s;
             Thread.currentThread().interrupt();
@@ -111,7 +111,7 @@ class LockStatusTest {
 
     @Test
     void childJvmHoldingTheLockIsNamedWithItsPid() throws Exception {
-        String key = TestSupport.freshKey();
+        String key = PortFixtures.freshKey();
         LockPorts target = PortScheme.DEFAULT.lockPorts(key);
         Process child = ChildJvm.start(KeyHolder.class, "hold", key);
         try {
@@ -146,10 +146,10 @@ class LockStatusTest {
     @SuppressWarnings("try") // the sockets are held, not used
     void strangersPlainSocketOnOnePortIsReportedAndDoesNotHoldTheLock() throws IOException {
         for (int attempt = 0; ; attempt++) {
-            LockPorts target = TestSupport.freePorts();
+            LockPorts target = PortFixtures.freePorts();
             // A plain bind without listen, as the Python original does: Linux lists it nowhere in
             // /proc, so only the probe finds it, and its owner stays unknown.
-            try (Socket stranger = TestSupport.plainBind(target.socketAddresses().get(1))) {
+            try (Socket stranger = PortFixtures.plainBind(target.socketAddresses().get(1))) {
                 LockStatus s = LockStatus.inspect(target);
                 PortStatus p = s.portStatuses().get(1);
                 assertEquals(State.HELD, p.state(), s.toString());
@@ -174,7 +174,7 @@ class LockStatusTest {
     @Test
     void strangersListeningSocketIsNamedWithItsPid() throws IOException {
         long me = ProcessHandle.current().pid();
-        LockPorts target = TestSupport.freePorts();
+        LockPorts target = PortFixtures.freePorts();
         try (ServerSocketChannel stranger = ServerSocketChannel.open()) {
             stranger.bind(target.socketAddresses().get(2), 1);
             PortStatus p = LockStatus.inspect(target).portStatuses().get(2);
@@ -188,9 +188,9 @@ class LockStatusTest {
     @Test
     @SuppressWarnings("try") // the sockets are held, not used
     void pythonStyleHolderOfTwoPlainBindsHoldsTheLockWithAnUnknownOwner() throws IOException {
-        LockPorts target = TestSupport.freePorts();
-        try (Socket a = TestSupport.plainBind(target.socketAddresses().get(0));
-                Socket b = TestSupport.plainBind(target.socketAddresses().get(2))) {
+        LockPorts target = PortFixtures.freePorts();
+        try (Socket a = PortFixtures.plainBind(target.socketAddresses().get(0));
+                Socket b = PortFixtures.plainBind(target.socketAddresses().get(2))) {
             LockStatus s = LockStatus.inspect(target);
             assertEquals(State.HELD, s.state(), s.toString());
             assertTrue(s.holders().isEmpty(), s.toString());
@@ -201,7 +201,7 @@ class LockStatusTest {
     void wildcardListenerOccupiesTheLoopbackPort() throws IOException {
         long me = ProcessHandle.current().pid();
         for (int attempt = 0; ; attempt++) {
-            LockPorts target = PortScheme.DEFAULT.lockPorts(TestSupport.freshKey());
+            LockPorts target = PortScheme.DEFAULT.lockPorts(PortFixtures.freshKey());
             int port = target.numbers().get(0);
             try (ServerSocketChannel stranger = ServerSocketChannel.open()) {
                 try {
@@ -223,17 +223,17 @@ class LockStatusTest {
 
     @Test
     void inspectingLeaksNoFileDescriptor() throws IOException {
-        String key = TestSupport.freshKey();
+        String key = PortFixtures.freshKey();
         try (Portlock lock = new Portlock(key)) {
             assertTrue(lock.tryLock()); // held ports make inspect scan every process's fds
             LockStatus.inspect(lock.lockPorts()); // warm up class loading
-            long sockets = TestSupport.openFds();
+            long sockets = PortFixtures.openFds();
             long all = allFds();
             int n = 50;
             for (int i = 0; i < n; i++) {
                 LockStatus.inspect(lock.lockPorts()); // also probes the third port: a socket
             }
-            assertEquals(sockets, TestSupport.openFds(), "probe sockets all closed");
+            assertEquals(sockets, PortFixtures.openFds(), "probe sockets all closed");
             // Directory streams and files: the JVM opens and closes jars on its own schedule, so
             // allow a little noise, far below one leaked descriptor per inspection.
             long grown = allFds() - all;

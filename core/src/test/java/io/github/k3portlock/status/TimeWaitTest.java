@@ -7,15 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.Portlock;
-import io.github.k3portlock.TestSupport;
+import io.github.k3portlock.PortFixtures;
 import io.github.k3portlock.internal.PortBinder;
 import io.github.k3portlock.testkit.Await;
+import io.github.k3portlock.testkit.Tcp;
 import java.io.IOException;
 import java.net.BindException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,53 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * process; the port frees itself), not as "an unknown owner (a socket bound without listening)".
  */
 class TimeWaitTest {
-    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
-
     @TempDir
     Path proc;
-
-    /**
-     * Leaves a TIME_WAIT on {@code 127.0.0.1:port}: a client bound to that port connects to a
-     * listener and closes first, so its side waits out TIME_WAIT. Returns false if the port was
-     * taken.
-     */
-    static boolean leaveTimeWait(int port) throws IOException {
-        try (ServerSocket server = new ServerSocket(0, 1, LOOPBACK)) {
-            Socket client = new Socket();
-            try {
-                client.bind(new InetSocketAddress(LOOPBACK, port));
-            } catch (BindException e) {
-                client.close();
-                return false;
-            }
-            client.connect(server.getLocalSocketAddress());
-            try (Socket accepted = server.accept()) {
-                client.close(); // the first to close gets TIME_WAIT
-                assertEquals(-1, accepted.getInputStream().read(), "the client's FIN");
-            }
-        }
-        return true;
-    }
-
-    /**
-     * Whether {@code /proc/net/tcp} or {@code tcp6} (a JDK socket is dual-stack: 127.0.0.1 shows
-     * there as {@code ::ffff:127.0.0.1}) lists a TIME_WAIT entry with local port {@code port}.
-     */
-    static boolean listedInTimeWait(int port) {
-        String suffix = String.format(Locale.ROOT, ":%04X", port);
-        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
-            try {
-                if (Files.readAllLines(Paths.get(table)).stream().skip(1)
-                        .map(l -> l.trim().split("\\s+"))
-                        .anyMatch(f -> f[1].endsWith(suffix) && f[3].equals("06"))) {
-                    return true;
-                }
-            } catch (IOException e) {
-                // no tcp6 without IPv6
-            }
-        }
-        return false;
-    }
 
     @Test
     void aRealTimeWaitIsReportedAsAClosedConnection() throws Exception {
@@ -88,16 +40,17 @@ class TimeWaitTest {
                 "needs Linux /proc/net/tcp");
         LockPorts target = null;
         for (int attempt = 0; attempt < 10 && target == null; attempt++) {
-            LockPorts candidate = PortScheme.DEFAULT.lockPorts(TestSupport.freshKey());
-            if (leaveTimeWait(candidate.numbers().get(0))
-                    && leaveTimeWait(candidate.numbers().get(1))) {
+            LockPorts candidate = PortScheme.DEFAULT.lockPorts(PortFixtures.freshKey());
+            if (Tcp.leaveTimeWait(candidate.numbers().get(0))
+                    && Tcp.leaveTimeWait(candidate.numbers().get(1))) {
                 target = candidate;
             }
         }
         assertTrue(target != null, "no key with two free ports in 10 tries");
         LockPorts t = target;
         Await.until("TIME_WAIT on " + t.numbers().subList(0, 2) + " in /proc/net/tcp{,6}",
-                () -> listedInTimeWait(t.numbers().get(0)) && listedInTimeWait(t.numbers().get(1)));
+                () -> Tcp.listedInTimeWait(t.numbers().get(0))
+                        && Tcp.listedInTimeWait(t.numbers().get(1)));
 
         // The TIME_WAITs really block the lock: this is what status must explain.
         try (Portlock lock = Portlock.builder(t.key()).build()) {

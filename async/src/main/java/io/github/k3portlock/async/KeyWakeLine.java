@@ -2,15 +2,16 @@ package io.github.k3portlock.async;
 
 import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.internal.Descriptors;
-import io.github.k3portlock.internal.Wake;
+import io.github.k3portlock.internal.WakePolicy;
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.AsynchronousChannelGroup;
-import java.nio.channels.AsynchronousSocketChannel;
-import java.nio.channels.CompletionHandler;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The wake line of one {@link KeyPoller}: while the key's waiters poll, one connection to a port
@@ -19,29 +20,22 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>All state is guarded by the poller's lock; every method whose name ends in {@code Locked}
  * runs under it. Channels are opened under the lock (one non-blocking system call) but connected,
- * read and closed only after unlocking, through the {@link Io} list the caller carries out: a
- * completion handler may run on the calling thread, and must not find the lock held.
+ * read and closed only after unlocking, through the {@link Io} list the caller carries out.
  *
- * <p><b>Threads.</b> No {@code Selector} in our code and no thread per waiter: every line of the
- * JVM is an {@link AsynchronousSocketChannel} of one shared {@link AsynchronousChannelGroup} with
- * a fixed pool of one daemon thread ({@code k3portlock-async-wake-1}, created with the first line),
- * which waits in {@code epoll} and runs the reset's attempt. (The JDK's default group would start
- * one internal thread plus one per processor.)
+ * <p><b>Threads.</b> No thread per waiter: every line of the JVM is a non-blocking
+ * {@code SocketChannel} served by the one {@link WakeLoop} thread, which also runs the reset's
+ * attempt. Lines are set up by {@link WakePolicy#prepare}: {@code SO_LINGER=0} makes their close
+ * a reset, which leaves nothing on either side (no {@code CLOSE_WAIT} on the holder's port, no
+ * {@code FIN_WAIT2} or {@code TIME_WAIT} here).
  */
-final class KeyWaker {
+final class KeyWakeLine {
     /**
      * How often a key is polled while its line is up: the line tells of the holder's release, so
      * polling is only the safety net for what the reset cannot tell (a stranger listening on the
      * port connected to while the holder sits on the other two).
      */
     static final long CONNECTED_POLL_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /**
-     * Wakes in a row whose attempt failed, after which no line is opened for one sleep time: a
-     * key that lost a wake sits one out, which keeps a herd of losers small (see Portlock).
-     */
-    static final int MAX_FUTILE_WAKES = 1;
-
-    /** Where the line is; see {@link #state}. */
+    /** Where the line is; see {@link #state} for the transitions. */
     enum State {
         /** No line; one may be opened at the next failed attempt (after {@link #retryAt}). */
         NONE,
@@ -49,40 +43,35 @@ final class KeyWaker {
         CONNECTING,
         /** Connected; a read is pending until the reset. */
         CONNECTED,
-        /** The peer is no lock holder (it answered): no line until the poller stops polling. */
-        OFF
-    }
+        /** No line to be had (the peer answered, or no channel): none until polling stops. */
+        OFF;
 
-    /** The shared group: one daemon thread for every line of the JVM. */
-    private static final class Group {
-        static final AsynchronousChannelGroup INSTANCE = create();
-
-        private static AsynchronousChannelGroup create() {
-            try {
-                return AsynchronousChannelGroup.withFixedThreadPool(1,
-                        Defaults.daemonThreads("k3portlock-async-wake"));
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException("cannot start the wake thread", e);
-            }
+        boolean canMoveTo(State next) {
+            return switch (this) {
+                case NONE -> next == CONNECTING || next == OFF || next == NONE;
+                case CONNECTING -> true;
+                case CONNECTED -> next == NONE || next == OFF;
+                case OFF -> next == NONE;
+            };
         }
     }
 
     /** I/O to start or channels to close once the poller's lock is released. */
     static final class Io {
-        private List<AsynchronousSocketChannel> toClose;
+        private List<SocketChannel> toClose;
         private Runnable start;
 
-        void close(AsynchronousSocketChannel ch) {
+        void close(SocketChannel ch) {
             if (toClose == null) {
-                toClose = new java.util.ArrayList<>(2);
+                toClose = new ArrayList<>(2);
             }
             toClose.add(ch);
         }
 
         void run(LockPorts target) {
             if (toClose != null) {
-                for (AsynchronousSocketChannel ch : toClose) {
-                    Descriptors.close(ch, target.key(), -1, null);
+                for (SocketChannel ch : toClose) {
+                    WakeLoop.get().close(ch, target.key());
                 }
             }
             if (start != null) {
@@ -94,30 +83,48 @@ final class KeyWaker {
     private final KeyPoller poller;
     private final LockPorts target;
     private final long sleepNanos;
+    /** Off in tests that measure polling alone. */
+    private final boolean enabled;
 
     /**
-     * Possible transitions: NONE -&gt; CONNECTING -&gt; CONNECTED -&gt; NONE (a reset);
-     * CONNECTING -&gt; CONNECTING (the next port) or NONE (no port answered, retry later);
-     * CONNECTED -&gt; OFF (the peer answered); any -&gt; NONE when the poller stops polling.
+     * Where the line is. Possible transitions:
+     * <pre>
+     *   NONE ---open---&gt; CONNECTING ---connected---&gt; CONNECTED ---reset---&gt; NONE
+     *    |                |  ^    |                       |
+     *    | no channel     |  +----+ refused: next port    | the peer answered (data, FIN)
+     *    v                v                               v
+     *   OFF &lt;-- no channel for the next port            OFF
+     *   CONNECTING ---no port answered (retry a sleep time later)---&gt; NONE
+     *   any ---{@link #stopLocked stop}: the poller holds, idles or retires---&gt; NONE
+     * </pre>
+     * Guarded by the poller's lock; changed only by {@link #moveTo}, which rejects any other
+     * transition.
      */
     private State state = State.NONE;
-    private AsynchronousSocketChannel channel;
+    private SocketChannel channel;
     /** Bumped whenever the line is dropped: handlers of an older line do nothing. */
     private long gen;
     private int portIndex;
     /** No new line before this instant (after no port answered, or futile wakes). */
     private long retryAt;
     private boolean retryAtSet;
-    private int futileWakes;
+    private final WakePolicy policy = new WakePolicy();
     /** Lines opened in this JVM, for tests. */
-    static final java.util.concurrent.atomic.LongAdder OPENED = new java.util.concurrent.atomic.LongAdder();
-    /** Lines opened by this poller, for tests. */
-    private long opened;
+    static final LongAdder OPENED = new LongAdder();
 
-    KeyWaker(KeyPoller poller, LockPorts target, long sleepNanos) {
+    KeyWakeLine(KeyPoller poller, LockPorts target, long sleepNanos, boolean enabled) {
         this.poller = poller;
         this.target = target;
         this.sleepNanos = sleepNanos;
+        this.enabled = enabled;
+    }
+
+    private void moveTo(State next) {
+        if (!state.canMoveTo(next)) {
+            throw new IllegalStateException("illegal wake line transition " + state + " -> "
+                    + next + " for lock '" + target.key() + "'");
+        }
+        state = next;
     }
 
     boolean isConnected() {
@@ -129,17 +136,13 @@ final class KeyWaker {
         return Math.max(sleepNanos, CONNECTED_POLL_NANOS);
     }
 
-    long opened() {
-        return opened;
-    }
-
     /**
      * After a failed attempt: opens a line if none is up and none is barred.
      *
      * @throws io.github.k3portlock.PortlockException if this process is out of descriptors
      */
     void startLocked(long now, Io io) {
-        if (state != State.NONE || (retryAtSet && now - retryAt < 0)) {
+        if (!enabled || state != State.NONE || (retryAtSet && now - retryAt < 0)) {
             return;
         }
         retryAtSet = false;
@@ -150,17 +153,17 @@ final class KeyWaker {
     /** Drops the line: the poller stops polling (it holds, idles, or retires). */
     void stopLocked(Io io) {
         dropLocked(io);
-        state = State.NONE;
+        moveTo(State.NONE);
         retryAtSet = false;
-        futileWakes = 0;
+        policy.reset();
     }
 
     /** The attempt a reset caused has failed: count it. */
-    void futileLocked(long now) {
-        if (++futileWakes >= MAX_FUTILE_WAKES) {
+    void wokeInVainLocked(long now) {
+        if (policy.wokeInVain()) {
             // A lost wake, or a peer that resets every connection at once (no holder): one
             // sleep time without a line, then wakes again.
-            futileWakes = 0;
+            policy.reset();
             retryAt = now + sleepNanos;
             retryAtSet = true;
         }
@@ -168,7 +171,7 @@ final class KeyWaker {
 
     /** The attempt a reset caused has succeeded (or found nobody waiting). */
     void usefulLocked() {
-        futileWakes = 0;
+        policy.reset();
     }
 
     private void dropLocked(Io io) {
@@ -182,89 +185,70 @@ final class KeyWaker {
     private void connectLocked(Io io) {
         List<InetSocketAddress> addresses = target.socketAddresses();
         InetSocketAddress address = addresses.get(portIndex);
-        AsynchronousSocketChannel ch;
+        SocketChannel ch;
         try {
-            ch = AsynchronousSocketChannel.open(Group.INSTANCE);
+            ch = SocketChannel.open(address.getAddress() instanceof Inet4Address
+                    ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
         } catch (IOException | RuntimeException e) {
             if (Descriptors.isOutOfDescriptors(e)) {
                 throw Descriptors.outOfDescriptors(target, address.getPort(), e, "connect to");
             }
-            state = State.OFF; // no line to be had here: poll
+            moveTo(State.OFF); // no line to be had here: poll
             return;
         }
         try {
-            Wake.prepare(ch);
+            ch.configureBlocking(false);
+            WakePolicy.prepare(ch);
         } catch (IOException | RuntimeException e) {
             Descriptors.close(ch, target.key(), address.getPort(), e);
-            state = State.OFF;
+            moveTo(State.OFF);
             return;
         }
-        opened++;
         OPENED.increment();
         channel = ch;
-        state = State.CONNECTING;
+        moveTo(State.CONNECTING);
         long g = ++gen;
-        io.start = () -> {
-            try {
-                ch.connect(address, null, new CompletionHandler<Void, Void>() {
+        io.start = () -> WakeLoop.get().connect(ch, address, target.key(),
+                new WakeLoop.Listener() {
                     @Override
-                    public void completed(Void result, Void nothing) {
-                        poller.wakeConnected(g);
+                    public void connectDone(boolean connected) {
+                        poller.wakeConnectDone(g, connected);
                     }
 
                     @Override
-                    public void failed(Throwable exc, Void nothing) {
-                        poller.wakeConnectFailed(g);
+                    public void ended(boolean reset) {
+                        poller.wakeEnded(g, reset);
                     }
                 });
-            } catch (RuntimeException refused) {
-                poller.wakeConnectFailed(g); // the group refused (shut down): as refused
-            }
-        };
     }
 
-    /** The connect of line {@code g} completed: start the read, or try the next port. */
-    void connectedLocked(long g, long now, Io io) {
+    /**
+     * The connect of line {@code g} completed ({@code connected}; the loop reads it from now on)
+     * or failed: keep it, or try the next port.
+     *
+     * @throws io.github.k3portlock.PortlockException if this process is out of descriptors
+     */
+    void connectDoneLocked(long g, boolean connected, long now, Io io) {
         if (g != gen || state != State.CONNECTING) {
             return; // dropped meanwhile
         }
-        AsynchronousSocketChannel ch = channel;
-        int port = target.numbers().get(portIndex);
+        SocketChannel ch = channel;
         try {
-            if (((InetSocketAddress) ch.getLocalAddress()).getPort() == port) {
-                connectFailedLocked(g, now, io); // a TCP self-connect on a free port: nobody there
-                return;
-            }
+            // A TCP self-connect on a free port: nobody is there.
+            connected = connected
+                    && !WakePolicy.isSelfConnect(ch, target.numbers().get(portIndex));
         } catch (IOException | RuntimeException e) {
-            connectFailedLocked(g, now, io);
+            connected = false;
+        }
+        if (!connected) {
+            connectFailedLocked(now, io);
             return;
         }
-        state = State.CONNECTED;
-        ByteBuffer one = ByteBuffer.allocate(1);
-        io.start = () -> {
-            try {
-                ch.read(one, null, new CompletionHandler<Integer, Void>() {
-                    @Override
-                    public void completed(Integer n, Void nothing) {
-                        poller.wakeEnded(g, false); // data or an orderly close: no lock holder
-                    }
-
-                    @Override
-                    public void failed(Throwable exc, Void nothing) {
-                        poller.wakeEnded(g, true); // the reset
-                    }
-                });
-            } catch (RuntimeException refused) {
-                poller.wakeEnded(g, false); // no read to be had: no line for this wait, poll
-            }
-        };
+        moveTo(State.CONNECTED);
     }
 
-    /** The connect of line {@code g} failed (refused, or reset): the next port, or none. */
-    void connectFailedLocked(long g, long now, Io io) {
-        if (g != gen || state != State.CONNECTING) {
-            return;
-        }
+    /** The connect failed (refused, reset, or to itself): the next port, or none. */
+    private void connectFailedLocked(long now, Io io) {
         dropLocked(io);
         if (++portIndex < target.numbers().size()) {
             connectLocked(io);
@@ -273,7 +257,7 @@ final class KeyWaker {
         // Nobody listens (the ports are free, or bound without listen by the Python original):
         // polling finds it; a new line is tried only a sleep time later, so that a holder that
         // never listens does not cost a round of connects per poll.
-        state = State.NONE;
+        moveTo(State.NONE);
         retryAt = now + sleepNanos;
         retryAtSet = true;
     }
@@ -288,12 +272,12 @@ final class KeyWaker {
             return false;
         }
         dropLocked(io);
-        state = reset ? State.NONE : State.OFF;
+        moveTo(reset ? State.NONE : State.OFF);
         return reset;
     }
 
     @Override
     public String toString() {
-        return "KeyWaker{" + target + ", " + state + "}";
+        return "KeyWakeLine{" + target + ", " + state + "}";
     }
 }

@@ -13,29 +13,29 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The FIFO-plus-deadline bookkeeping of one key, without a poller, a scheduler or sockets. */
-class WaiterQueueTest {
+class AcquisitionQueueTest {
     /** Near overflow, as {@code System.nanoTime()} may be. */
     private static final long T0 = Long.MAX_VALUE - 1_000;
     private final AtomicInteger pending = new AtomicInteger();
-    private final WaiterQueue queue = new WaiterQueue(pending);
+    private final AcquisitionQueue queue = new AcquisitionQueue(pending);
 
-    private static Waiter timed(long deadlineAfterT0) {
-        return new Waiter(new CompletableFuture<LockHandle>(), T0, true, T0 + deadlineAfterT0);
+    private static Acquisition timed(long deadlineAfterT0) {
+        return new Acquisition(new CompletableFuture<LockHandle>(), T0, true, T0 + deadlineAfterT0);
     }
 
-    private static Waiter untimed() {
-        return new Waiter(new CompletableFuture<LockHandle>(), T0, false, 0);
+    private static Acquisition untimed() {
+        return new Acquisition(new CompletableFuture<LockHandle>(), T0, false, 0);
     }
 
     @Test
     void waitersLeaveInArrivalOrderAndTheCountFollows() {
-        Waiter a = untimed();
-        Waiter b = timed(5);
-        Waiter c = timed(2);
+        Acquisition a = untimed();
+        Acquisition b = timed(5);
+        Acquisition c = timed(2);
         queue.add(a);
         queue.add(b);
         queue.add(c);
-        assertEquals(Waiter.State.WAITING, a.state());
+        assertEquals(Acquisition.State.WAITING, a.state());
         assertEquals(3, pending.get());
         assertEquals(3, queue.size());
         assertSame(a, queue.pollFirst());
@@ -48,9 +48,9 @@ class WaiterQueueTest {
 
     @Test
     void theDeadlineOrderIsByDeadlineThenArrivalAcrossTheOverflow() {
-        Waiter late = timed(2_000); // wraps past Long.MAX_VALUE
-        Waiter early = timed(10);
-        Waiter sameAsEarly = timed(10);
+        Acquisition late = timed(2_000); // wraps past Long.MAX_VALUE
+        Acquisition early = timed(10);
+        Acquisition sameAsEarly = timed(10);
         queue.add(untimed());
         queue.add(late);
         queue.add(early);
@@ -67,8 +67,8 @@ class WaiterQueueTest {
 
     @Test
     void removeTakesAWaiterOutOfBothOrdersOnce() {
-        Waiter a = timed(1);
-        Waiter b = timed(2);
+        Acquisition a = timed(1);
+        Acquisition b = timed(2);
         queue.add(a);
         queue.add(b);
         assertTrue(queue.remove(a));
@@ -82,18 +82,18 @@ class WaiterQueueTest {
 
     @Test
     void doneWaitersAreDroppedFromTheHeadAndMarkedDone() {
-        Waiter cancelled = timed(1);
-        Waiter live = timed(3);
+        Acquisition cancelled = timed(1);
+        Acquisition live = timed(3);
         queue.add(cancelled);
         queue.add(live);
         cancelled.future.cancel(false);
         assertSame(live, queue.firstLiveTimed());
-        assertEquals(Waiter.State.DONE, cancelled.state());
+        assertEquals(Acquisition.State.DONE, cancelled.state());
         assertEquals(1, pending.get());
         assertTrue(queue.hasLive());
         live.future.cancel(false);
         assertFalse(queue.hasLive());
-        assertEquals(Waiter.State.DONE, live.state());
+        assertEquals(Acquisition.State.DONE, live.state());
         assertEquals(0, queue.size());
         assertEquals(0, pending.get());
         assertNull(queue.firstLiveTimed());
@@ -101,20 +101,20 @@ class WaiterQueueTest {
 
     @Test
     void hasLiveStopsAtTheFirstLiveWaiter() {
-        Waiter live = untimed();
-        Waiter doneBehind = untimed();
+        Acquisition live = untimed();
+        Acquisition doneBehind = untimed();
         queue.add(live);
         queue.add(doneBehind);
         doneBehind.future.cancel(false);
         assertTrue(queue.hasLive());
         assertEquals(2, queue.size(), "a done waiter behind a live one stays until reached");
-        assertEquals(Waiter.State.WAITING, doneBehind.state());
+        assertEquals(Acquisition.State.WAITING, doneBehind.state());
     }
 
     @Test
     void clearReturnsEveryWaiterInOrderAndZeroesTheCount() {
-        Waiter a = untimed();
-        Waiter b = timed(1);
+        Acquisition a = untimed();
+        Acquisition b = timed(1);
         queue.add(a);
         queue.add(b);
         pending.addAndGet(5); // another key's waiters in the same instance

@@ -21,11 +21,11 @@ import java.util.function.BooleanSupplier;
  * Helpers shared by the async tests: fresh keys, futures with deadlines, free-key probes; fd counts
  * and condition waits delegate to the testkit.
  */
-final class TestSupport {
+final class FutureFixtures {
     /** Generous: the box has 2 cores and other builds run at the same time. */
     static final Duration PATIENCE = Await.PATIENCE;
 
-    private TestSupport() {
+    private FutureFixtures() {
     }
 
     static String key() {

@@ -6,12 +6,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
-import java.net.SocketOption;
 import java.net.SocketTimeoutException;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
-import java.nio.channels.NetworkChannel;
 import java.nio.channels.SocketChannel;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -35,9 +32,10 @@ import java.util.concurrent.TimeUnit;
  * which overlaps the lock ports. {@code SO_REUSEADDR} is set before connecting, so a lock
  * (a {@code SO_REUSEADDR} listener, the JDK's default) can still bind that port while we wait
  * (measured on Linux; without it that bind fails with "in use"). {@code SO_LINGER=0} makes our
- * own close a reset, which leaves no {@code TIME_WAIT} state on the port either.
+ * own close a reset, which leaves no {@code TIME_WAIT} state on the port either
+ * ({@link WakePolicy#prepare}).
  */
-public final class Wake implements AutoCloseable {
+public final class WakeLine implements AutoCloseable {
     /** How a {@link #await wait} ended. */
     public enum Result {
         /** The holder closed its port without a verdict (a crash, a barging release): attempt. */
@@ -58,27 +56,11 @@ public final class Wake implements AutoCloseable {
     private final InputStream in;
     private boolean closed;
 
-    private Wake(LockPorts target, int port, SocketChannel channel) throws IOException {
+    private WakeLine(LockPorts target, int port, SocketChannel channel) throws IOException {
         this.target = target;
         this.port = port;
         this.channel = channel;
         this.in = channel.socket().getInputStream();
-    }
-
-    /**
-     * Options every waiter's client socket gets before it connects: {@code SO_REUSEADDR} (not a
-     * false holder of its local port) and, where supported, {@code SO_LINGER=0} (a close is a
-     * reset: no {@code TIME_WAIT}).
-     *
-     * @param ch an unconnected socket channel (blocking or asynchronous)
-     * @throws IOException if an option cannot be set
-     */
-    public static void prepare(NetworkChannel ch) throws IOException {
-        ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-        SocketOption<Integer> linger = StandardSocketOptions.SO_LINGER;
-        if (ch.supportedOptions().contains(linger)) {
-            ch.setOption(linger, 0);
-        }
     }
 
     /**
@@ -93,7 +75,7 @@ public final class Wake implements AutoCloseable {
      * @throws PortlockException if this process is out of file descriptors, or if the thread is
      *     interrupted (its interrupt status is then set)
      */
-    public static Wake connect(LockPorts target, long nanos) {
+    public static WakeLine connect(LockPorts target, long nanos) {
         long deadline = System.nanoTime() + nanos;
         List<InetSocketAddress> addresses = target.socketAddresses();
         for (InetSocketAddress address : addresses) {
@@ -101,7 +83,7 @@ public final class Wake implements AutoCloseable {
             if (left <= 0) {
                 return null;
             }
-            Wake w = connect(target, address, left);
+            WakeLine w = connect(target, address, left);
             if (w != null) {
                 return w;
             }
@@ -109,19 +91,19 @@ public final class Wake implements AutoCloseable {
         return null;
     }
 
-    private static Wake connect(LockPorts target, InetSocketAddress address, long nanos) {
+    private static WakeLine connect(LockPorts target, InetSocketAddress address, long nanos) {
         int port = address.getPort();
         SocketChannel ch = null;
         Throwable failure = null;
         try {
             ch = SocketChannel.open(address.getAddress() instanceof java.net.Inet4Address
                     ? java.net.StandardProtocolFamily.INET : java.net.StandardProtocolFamily.INET6);
-            prepare(ch);
+            WakePolicy.prepare(ch);
             ch.socket().connect(address, millis(nanos));
-            if (((InetSocketAddress) ch.getLocalAddress()).getPort() == port) {
+            if (WakePolicy.isSelfConnect(ch, port)) {
                 return null; // a TCP self-connect on a free port: nobody is there (finally closes)
             }
-            Wake w = new Wake(target, port, ch);
+            WakeLine w = new WakeLine(target, port, ch);
             ch = null;
             return w;
         } catch (IOException e) {
@@ -129,7 +111,7 @@ public final class Wake implements AutoCloseable {
             if (e instanceof ClosedByInterruptException || Thread.currentThread().isInterrupted()) {
                 // The channel was closed by the interrupt (the JDK may rewrap the exception).
                 Thread.currentThread().interrupt();
-                throw PortlockException.interrupted(target, interruption(e));
+                throw LockErrors.interrupted(target, interruption(e));
             }
             if (e instanceof ConnectException || e instanceof SocketTimeoutException) {
                 return null; // refused (free, or bound without listen), or the SYN was dropped
@@ -187,12 +169,12 @@ public final class Wake implements AutoCloseable {
                 return Result.TIMED_OUT;
             }
             failure = e;
-            throw PortlockException.interrupted(target, interruption(e));
+            throw LockErrors.interrupted(target, interruption(e));
         } catch (IOException e) {
             failure = e;
             if (e instanceof ClosedByInterruptException || Thread.currentThread().isInterrupted()) {
                 Thread.currentThread().interrupt();
-                throw PortlockException.interrupted(target, interruption(e));
+                throw LockErrors.interrupted(target, interruption(e));
             }
             return Result.RESET; // "Connection reset": the listening socket was closed
         } finally {
@@ -222,37 +204,6 @@ public final class Wake implements AutoCloseable {
         }
     }
 
-    /**
-     * Returns the port connected to.
-     *
-     * @return the remote port
-     */
-    public int port() {
-        return port;
-    }
-
-    /**
-     * Returns the local (ephemeral) port of the line, for tests.
-     *
-     * @return the local port, or -1 if closed
-     */
-    public int localPort() {
-        try {
-            return ((InetSocketAddress) channel.getLocalAddress()).getPort();
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-    }
-
-    /**
-     * Tells whether the line is still up.
-     *
-     * @return {@code false} once closed (by a wake, a stranger, or {@link #close()})
-     */
-    public boolean isOpen() {
-        return !closed;
-    }
-
     /** Closes the line (a reset, with {@code SO_LINGER=0}); idempotent, never throws. */
     @Override
     public void close() {
@@ -280,7 +231,7 @@ public final class Wake implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Wake{" + Checks.quote(target.key()) + " -> port " + port
+        return "WakeLine{" + Checks.quote(target.key()) + " -> port " + port
                 + (closed ? ", closed" : "") + "}";
     }
 }

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * A child JVM running {@link Child}, started with this JVM's java binary and class path, and the
  * parent's side of its READY / GO / RESULT protocol. Not thread-safe: one harness thread drives it.
  */
-final class ChildJvm implements AutoCloseable {
+final class ChildDriver implements AutoCloseable {
     /** Options of every child: small fixed heap, serial GC (no GC threads competing for 2 cores). */
     static final List<String> JVM_OPTIONS =
             List.of("-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-Xshare:auto");
@@ -30,7 +30,7 @@ final class ChildJvm implements AutoCloseable {
     /** Set by the pump once the child's stdout is closed and every line queued. */
     private volatile boolean eof;
 
-    private ChildJvm(String name, Process process) {
+    private ChildDriver(String name, Process process) {
         this.name = name;
         this.process = process;
         this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
@@ -48,7 +48,7 @@ final class ChildJvm implements AutoCloseable {
      * @return the running child
      * @throws IOException if the JVM cannot be started
      */
-    static ChildJvm start(String name, List<String> extraOptions, List<String> args)
+    static ChildDriver start(String name, List<String> extraOptions, List<String> args)
             throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(javaBinary());
@@ -59,7 +59,7 @@ final class ChildJvm implements AutoCloseable {
         cmd.add(Child.class.getName());
         cmd.addAll(args);
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        return new ChildJvm(name, p);
+        return new ChildDriver(name, p);
     }
 
     static String javaBinary() {

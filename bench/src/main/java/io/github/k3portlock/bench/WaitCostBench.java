@@ -24,8 +24,8 @@ import java.util.stream.Stream;
  * The waiters are started, left to settle into their steady polling rhythm, measured over a
  * window, then cancelled, and the process must get back every descriptor it opened.
  */
-public final class Waiting {
-    private Waiting() {
+public final class WaitCostBench {
+    private WaitCostBench() {
     }
 
     /** How the waiters wait. */

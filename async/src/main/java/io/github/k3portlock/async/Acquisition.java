@@ -8,9 +8,9 @@ import java.util.concurrent.CompletableFuture;
  * One acquisition in progress: the caller's future, when it started and when it gives up.
  * Mutable fields are guarded by the lock of the {@link KeyPoller} it waits in.
  */
-final class Waiter {
+final class Acquisition {
     /** Orders waiters by deadline, then by arrival; deadlines compare overflow-safely. */
-    static final Comparator<Waiter> BY_DEADLINE = (a, b) -> {
+    static final Comparator<Acquisition> BY_DEADLINE = (a, b) -> {
         int c = Long.signum(a.deadline - b.deadline);
         return c != 0 ? c : Long.compare(a.seq, b.seq);
     };
@@ -52,7 +52,7 @@ final class Waiter {
     private State state = State.NEW;
     private AsyncHandle handle;
 
-    Waiter(CompletableFuture<LockHandle> future, long start, boolean timed, long deadline) {
+    Acquisition(CompletableFuture<LockHandle> future, long start, boolean timed, long deadline) {
         this.future = future;
         this.start = start;
         this.timed = timed;

@@ -17,8 +17,8 @@ import java.util.function.BooleanSupplier;
  * Shared test helpers: fresh keys and port probes through core's API; fd counts, condition waits
  * and child JVMs delegate to the testkit.
  */
-public final class TestSupport {
-    private TestSupport() {
+public final class PortFixtures {
+    private PortFixtures() {
     }
 
     /**

@@ -10,11 +10,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** The shared, lazily created daemon scheduler and completion pool of the default instance. */
-final class Defaults {
+final class DefaultExecutors {
     /** How long an idle completion thread lives before it ends. */
     static final long COMPLETION_IDLE_SECONDS = 30;
 
-    private Defaults() {
+    private DefaultExecutors() {
     }
 
     static ScheduledExecutorService scheduler() {
