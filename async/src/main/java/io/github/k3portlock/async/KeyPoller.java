@@ -5,6 +5,7 @@ import io.github.k3portlock.PortlockException;
 import io.github.k3portlock.PortlockTimeoutException;
 import io.github.k3portlock.internal.PortHandle;
 import io.github.k3portlock.internal.Quorum;
+import io.github.k3portlock.internal.WakeLine;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.locks.ReentrantLock;
@@ -141,8 +142,9 @@ final class KeyPoller {
     /** The first attempt for {@code w} on an idle key, on the caller's thread. */
     private void startIdleLocked(Acquisition w, long now, DeferredCompletions out) {
         PortHandle ph;
-        try {
-            ph = Quorum.tryAcquire(target, owner.tuning.binder());
+        try { // not while this JVM's release promised the key to a waiter: it queues instead
+            ph = line.mayAttemptLocked(false) ? Quorum.tryAcquire(target, owner.tuning.binder())
+                    : null;
         } catch (Throwable e) {
             ph = null;
             out.fail(w, Failures.unexpected(target, e));
@@ -233,7 +235,7 @@ final class KeyPoller {
             long now = owner.now();
             if (phase == Phase.POLLING && queue.hasLive() && timer.attemptDue(
                     queue.firstLiveTimed(), now, owner.backoff.firstDelayNanos())) {
-                attemptLocked(timer.meantFor(now), now, out, false);
+                attemptLocked(timer.meantFor(now), now, out, null);
             }
             queue.expire(now, x -> out.fail(x, timeout(x, now)));
             scheduleLocked(now, out);
@@ -242,10 +244,11 @@ final class KeyPoller {
 
     /** One bind attempt for the waiters; a success goes to the first live one not expired. */
     private void attemptLocked(long expiredBefore, long now, DeferredCompletions out,
-            boolean woken) {
+            WakeLine.Result woke) { // null: the timer's attempt
+        boolean barred = !line.mayAttemptLocked(woke == WakeLine.Result.YOURS);
         PortHandle ph;
         try {
-            ph = Quorum.tryAcquire(target, owner.tuning.binder());
+            ph = barred ? null : Quorum.tryAcquire(target, owner.tuning.binder());
         } catch (Throwable e) {
             // A permanent failure (address not local, out of file descriptors): it would fail the
             // same way for every waiter, so fail them all now rather than at their deadlines.
@@ -254,15 +257,14 @@ final class KeyPoller {
         }
         if (ph == null) {
             int failures = timer.failedAgain();
-            timer.pollAt(now + (line.isConnected() ? line.connectedPollNanos()
-                    : owner.backoffNanos(failures)));
-            if (woken) {
+            timer.pollAt(now + line.pollNanos(barred, owner.backoffNanos(failures)));
+            if (woke == WakeLine.Result.RESET) {
                 line.wokeInVainLocked(now);
             }
             startWakeLocked(now, out);
             return;
         }
-        if (woken) {
+        if (woke == WakeLine.Result.RESET) {
             line.usefulLocked();
         }
         Acquisition w = queue.takeNext(expiredBefore, x -> out.fail(x, timeout(x, now)));
@@ -366,13 +368,13 @@ final class KeyPoller {
         });
     }
 
-    /** The read of line {@code gen} ended (wake thread): a reset is a release; attempt now. */
-    void wakeEnded(long gen, boolean reset) {
+    /** The read of line {@code gen} ended (wake thread): a release, attempt (WAIT: barred). */
+    void wakeEnded(long gen, WakeLine.Result result) {
         locked(out -> {
-            if (line.endedLocked(gen, reset, out.io) && phase == Phase.POLLING
-                    && queue.hasLive()) {
+            WakeLine.Result r = line.endedLocked(gen, result, out.io);
+            if (r != null && phase == Phase.POLLING && queue.hasLive()) {
                 long now = owner.now();
-                attemptLocked(now, now, out, true);
+                attemptLocked(now, now, out, r);
                 queue.expire(now, x -> out.fail(x, timeout(x, now)));
                 scheduleLocked(now, out);
             }
