@@ -32,14 +32,14 @@ import java.util.concurrent.atomic.LongAdder;
  * a reset, which leaves nothing on either side (no {@code CLOSE_WAIT} on the holder's port, no
  * {@code FIN_WAIT2} or {@code TIME_WAIT} here).
  *
- * <p><b>Fairness across processes.</b> Each line carries the {@link Ticket} of the poller's
- * polling session (issued with its first line, kept until the poller stops polling), so the key's
- * waiters in this JVM queue as one waiter that started when the session did, and keep their
- * place when the line reconnects. The holder's verdict ({@link io.github.k3portlock.internal.HandOver})
- * decides the next attempt: {@code YOURS} attempts at once, even while this JVM's own promise is
- * pending ({@link HandOverYield}); {@code WAIT}, or a pending promise of this JVM, bars attempts
- * ({@link #mayAttemptLocked}) until the next holder listens (a line to it is up) or the grace
- * runs out, looking for it every {@link #LOOK_NANOS}.
+ * <p><b>Fairness across processes.</b> Each line carries the {@link Ticket} of the poller's polling
+ * session (issued with its first line, kept until the poller stops polling), so the key's waiters
+ * in this JVM queue as one waiter that started when the session did, and keep their place when the
+ * line reconnects. The holder's verdict ({@link io.github.k3portlock.internal.HandOver}) decides
+ * the next attempt: {@code YOURS} attempts at once, even while this JVM's own promise is pending
+ * ({@link HandOverYield}); {@code WAIT}, or a pending promise of this JVM, bars attempts ({@link
+ * #mayAttemptLocked}) until the next holder listens (a line to it is up) or the grace runs out,
+ * looking for it every {@link #LOOK_NANOS}.
  */
 final class KeyWakeLine {
     /**

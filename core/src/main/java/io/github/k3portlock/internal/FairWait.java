@@ -7,15 +7,16 @@ import java.util.function.BooleanSupplier;
  * The pauses of one blocking acquire, and its place in the key's queue across processes. The
  * acquire issues one {@link Ticket} at its first pause and keeps it to the end, so that a waiter
  * that reconnects (to the next holder) keeps its seniority. Between attempts it waits in a read on
- * a {@link WakeLine} line to the holder when one can be had; otherwise in a plain pause (the caller's
- * condition, which a release by the same instance signals). Never longer than the pause given.
+ * a {@link WakeLine} line to the holder when one can be had; otherwise in a plain pause (the
+ * caller's condition, which a release by the same instance signals). Never longer than the pause
+ * given.
  *
  * <p>What the holder answers on release decides the next attempt: {@link WakeLine.Result#YOURS}, an
  * attempt at once that may ignore this JVM's {@link HandOverYield promise} (it is the promised
- * waiter); {@link WakeLine.Result#WAIT}, no attempt until the next holder listens (then a new line to
- * it with the same ticket) or {@link HandOverYield#GRACE_NANOS} has passed (then attempts as
- * usual, so that a chosen waiter that died never keeps the key from the others). A pending
- * promise of this JVM (this process just released to another waiter) is waited out the same way.
+ * waiter); {@link WakeLine.Result#WAIT}, no attempt until the next holder listens (then a new line
+ * to it with the same ticket) or {@link HandOverYield#GRACE_NANOS} has passed (then attempts as
+ * usual, so that a chosen waiter that died never keeps the key from the others). A pending promise
+ * of this JVM (this process just released to another waiter) is waited out the same way.
  *
  * <p>Not thread-safe: owned by the one thread that acquires.
  */

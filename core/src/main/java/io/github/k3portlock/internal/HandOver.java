@@ -10,23 +10,23 @@ import java.nio.channels.SocketChannel;
 import java.util.Arrays;
 
 /**
- * A releasing holder's hand-over to the oldest waiter. Waiters in other processes connect to a
- * held port (the lowest) and write their {@link Ticket}; the holder never accepts until it
- * releases. Then,
- * before closing anything, it {@linkplain #collect accepts} every queued line without blocking
- * and reads each ticket (the kernel buffered it); after closing its ports it
- * {@linkplain #deliver tells} the oldest live waiter {@link Ticket#YOURS} and the others
- * {@link Ticket#WAIT}, resets every accepted line ({@code SO_LINGER=0}, set as it is accepted:
- * nothing is left in {@code TIME_WAIT} on a lock port, and a crash resets it too), and records the promise in {@link HandOverYield} so that
- * this JVM does not take the key again before the chosen waiter had its turn.
+ * A releasing holder's hand-over to the oldest waiter. Waiters in other processes connect to a held
+ * port (the lowest) and write their {@link Ticket}; the holder never accepts until it releases.
+ * Then, before closing anything, it {@linkplain #collect accepts} every queued line without
+ * blocking and reads each ticket (the kernel buffered it); after closing its ports it {@linkplain
+ * #deliver tells} the oldest live waiter {@link Ticket#YOURS} and the others {@link Ticket#WAIT},
+ * resets every accepted line ({@code SO_LINGER=0}, set as it is accepted: nothing is left in {@code
+ * TIME_WAIT} on a lock port, and a crash resets it too), and records the promise in {@link
+ * HandOverYield} so that this JVM does not take the key again before the chosen waiter had its
+ * turn.
  *
  * <p><b>Safety never depends on it.</b> Exclusion is the kernel's binds, whatever is said on a
  * line: a waiter told {@code YOURS} still binds the ports, and anyone who binds first (a newcomer,
- * the Python original, which only polls) simply holds the lock. Lines whose bytes are not a
- * ticket (strangers) are reset without a verdict; lines that are already closed (a waiter that
- * gave up) are skipped; a line that has not written its ticket yet is told to wait. A crash of
- * the holder at any point resets every line, queued or accepted, and the waiters race as they
- * did before there was a hand-over.
+ * the Python original, which only polls) simply holds the lock. Lines whose bytes are not a ticket
+ * (strangers) are reset without a verdict; lines that are already closed (a waiter that gave up)
+ * are skipped; a line that has not written its ticket yet is told to wait. A crash of the holder at
+ * any point resets every line, queued or accepted, and the waiters race as they did before there
+ * was a hand-over.
  *
  * <p>Not thread-safe: made and used by the one thread that releases a handle. Never throws (but
  * {@link VirtualMachineError}): a line that cannot be accepted, read or written is left to the
@@ -61,12 +61,12 @@ public final class HandOver {
 
     /**
      * Accepts every line queued on the lowest held port and reads what each sent, before any port
-     * is closed. Waiters connect to the key's ports in order ({@link WakeLine#connect}), and a holder
-     * binds in order, so the lowest held port is the first a waiter finds listening, even while
-     * the holder is still binding the next. The other held ports are not looked at: an accept
-     * costs microseconds on every release, contended or not. A line that sits there all the same
-     * (a full accept queue on the lowest port sent the waiter on) is reset by the close and its
-     * waiter attempts, as before there was a hand-over.
+     * is closed. Waiters connect to the key's ports in order ({@link WakeLine#connect}), and a
+     * holder binds in order, so the lowest held port is the first a waiter finds listening, even
+     * while the holder is still binding the next. The other held ports are not looked at: an accept
+     * costs microseconds on every release, contended or not. A line that sits there all the same (a
+     * full accept queue on the lowest port sent the waiter on) is reset by the close and its waiter
+     * attempts, as before there was a hand-over.
      *
      * @param target the key's ports
      * @param sockets the held sockets in port order ({@link ServerSocketChannel}s; anything else

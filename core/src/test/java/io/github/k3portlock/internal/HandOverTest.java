@@ -110,7 +110,8 @@ class HandOverTest {
         byte[] longer = new byte[Ticket.LENGTH + 8];
         System.arraycopy(ticket(1, 2), 0, longer, 0, Ticket.LENGTH);
         SocketChannel forged = line(holder, wrongMagic);
-        SocketChannel http = line(holder, "GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.UTF_8));
+        SocketChannel http = line(holder,
+                "GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.UTF_8));
         SocketChannel tooLong = line(holder, longer);
         SocketChannel silent = line(holder, new byte[0]);
         SocketChannel waiter = line(holder, ticket(Ticket.issue().startMicros(), 3));
