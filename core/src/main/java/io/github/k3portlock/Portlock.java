@@ -362,9 +362,9 @@ public final class Portlock implements AutoCloseable {
         /**
          * Makes the lock barging (default: fair). A fair release hands the key to the process
          * that has waited longest and takes it again only after that one's turn; a barging
-         * release also tells the oldest waiter, but takes the key again at once if this process
-         * asks first. Barging serves throughput when sections are very short (no cross-process
-         * hand-over per section) at the cost of starving other processes: see the README.
+         * release wakes every waiter at once (they race) and takes the key again at once if this
+         * process asks first. Barging can serve throughput when sections are very short (no
+         * cross-process hand-over per section) at the cost of starving other processes.
          *
          * @param barging {@code true} for an unfair lock
          * @return this builder

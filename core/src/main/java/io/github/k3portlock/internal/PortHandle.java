@@ -98,11 +98,13 @@ public final class PortHandle implements LockHandle {
     }
 
     /**
-     * As {@link #release()}: the oldest waiter is told it is next ({@link HandOver}); with
-     * {@code fair}, this JVM also promises not to take the key again before that waiter had its
-     * turn ({@link HandOverYield}); without (a barging lock), it may.
+     * As {@link #release()} with {@code fair}: the oldest waiter is told it is next and this JVM
+     * promises not to take the key again before that waiter had its turn ({@link HandOver},
+     * {@link HandOverYield}). Without (a barging lock), nothing is accepted: the close resets
+     * every waiter's line, they race, and this JVM may take the key again at once; a release costs
+     * no accept.
      *
-     * @param fair whether to promise the key to the chosen waiter
+     * @param fair whether to hand the key over to the oldest waiter
      */
     public void release(boolean fair) {
         if (!RELEASED.compareAndSet(this, 0, 1)) {
@@ -110,7 +112,7 @@ public final class PortHandle implements LockHandle {
         }
         leak.released();
         Quorum.publishRelease();
-        HandOver lines = HandOver.collect(target, sockets); // before any close: see HandOver
+        HandOver lines = fair ? HandOver.collect(target, sockets) : null; // before any close
         VirtualMachineError fatal = null;
         try {
             Descriptors.close(name, target.key(), -1, null); // first: acquirers take it last
@@ -127,7 +129,7 @@ public final class PortHandle implements LockHandle {
             }
         }
         if (lines != null) {
-            lines.deliver(fair); // the ports are closed: the chosen waiter can bind at once
+            lines.deliver(true); // the ports are closed: the chosen waiter can bind at once
         }
         if (fatal != null) {
             throw fatal;

@@ -87,11 +87,11 @@ class HandOverTest {
         SocketChannel young = line(holder, ticket(300, 1));
         SocketChannel oldest = line(holder, ticket(100, 2));
         SocketChannel middle = line(holder, ticket(200, 3));
-        holder.release(false);
+        holder.release();
         assertEquals(Ticket.YOURS, verdict(oldest));
         PortHandle next = Quorum.tryAcquire(target, PortBinder.DEFAULT);
         assertNotNull(next, "told YOURS once the ports are free");
-        next.release(false);
+        next.release();
         assertEquals(Ticket.WAIT, verdict(middle));
         assertEquals(Ticket.WAIT, verdict(young));
         for (SocketChannel c : List.of(young, oldest, middle)) {
@@ -115,7 +115,7 @@ class HandOverTest {
         SocketChannel tooLong = line(holder, longer);
         SocketChannel silent = line(holder, new byte[0]);
         SocketChannel waiter = line(holder, ticket(Ticket.issue().startMicros(), 3));
-        holder.release(false);
+        holder.release();
         assertEquals(Ticket.YOURS, verdict(waiter));
         assertEquals(NONE, verdict(forged), "no verdict for a stranger");
         assertEquals(NONE, verdict(http));
@@ -128,6 +128,19 @@ class HandOverTest {
     }
 
     @Test
+    void aBargingReleaseAnswersNobodyAndPromisesNothing() throws Exception {
+        LockPorts target = PortFixtures.freePorts();
+        long fds = Fds.sockets();
+        PortHandle holder = hold(target);
+        SocketChannel waiter = line(holder, ticket(100, 1));
+        holder.release(false);
+        assertEquals(NONE, verdict(waiter), "reset without a verdict: the waiters race");
+        assertFalse(HandOverYield.isPending(target));
+        waiter.close();
+        Fds.awaitSockets(fds, Await.PATIENCE);
+    }
+
+    @Test
     void aWaiterThatLeftIsSkipped() throws Exception {
         LockPorts target = PortFixtures.freePorts();
         long fds = Fds.sockets();
@@ -135,7 +148,7 @@ class HandOverTest {
         SocketChannel gone = line(holder, ticket(100, 1));
         SocketChannel next = line(holder, ticket(200, 2));
         gone.close(); // a reset: the waiter timed out before the release
-        holder.release(false);
+        holder.release();
         assertEquals(Ticket.YOURS, verdict(next));
         next.close();
         Fds.awaitSockets(fds, Await.PATIENCE);
