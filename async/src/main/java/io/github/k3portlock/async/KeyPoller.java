@@ -257,7 +257,7 @@ final class KeyPoller {
         }
         if (ph == null) {
             int failures = timer.failedAgain();
-            timer.pollAt(now + line.pollNanos(barred, owner.backoffNanos(failures)));
+            timer.pollAt(now + line.pollNanos(barred, now, owner.backoffNanos(failures)));
             if (woke == WakeLine.Result.RESET) {
                 line.wokeInVainLocked(now);
             }
@@ -369,11 +369,11 @@ final class KeyPoller {
     }
 
     /** The read of line {@code gen} ended (wake thread): a release, attempt (WAIT: barred). */
-    void wakeEnded(long gen, WakeLine.Result result) {
+    void wakeEnded(long gen, WakeLine.Result result, long waitMicros) {
         locked(out -> {
-            WakeLine.Result r = line.endedLocked(gen, result, out.io);
+            long now = owner.now();
+            WakeLine.Result r = line.endedLocked(gen, result, waitMicros, now, out.io);
             if (r != null && phase == Phase.POLLING && queue.hasLive()) {
-                long now = owner.now();
                 attemptLocked(now, now, out, r);
                 queue.expire(now, x -> out.fail(x, timeout(x, now)));
                 scheduleLocked(now, out);

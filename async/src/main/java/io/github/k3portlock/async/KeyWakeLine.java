@@ -159,12 +159,15 @@ final class KeyWakeLine {
     /**
      * When to attempt again after a failed or barred attempt.
      *
-     * @param barred the attempt was barred: look for the next holder soon
+     * @param barred the attempt was barred: look for the next holder soon (not before a WAIT's
+     *     delay)
+     * @param now the poller's clock
      * @param backoffNanos the backoff otherwise
      * @return nanoseconds from now
      */
-    long pollNanos(boolean barred, long backoffNanos) {
-        return barred ? LOOK_NANOS : isConnected() ? connectedPollNanos() : backoffNanos;
+    long pollNanos(boolean barred, long now, long backoffNanos) {
+        return barred ? Math.max(LOOK_NANOS, retryAtSet ? retryAt - now : 0)
+                : isConnected() ? connectedPollNanos() : backoffNanos;
     }
 
     /**
@@ -277,8 +280,8 @@ final class KeyWakeLine {
                     }
 
                     @Override
-                    public void ended(WakeLine.Result result) {
-                        poller.wakeEnded(g, result);
+                    public void ended(WakeLine.Result result, long waitMicros) {
+                        poller.wakeEnded(g, result, waitMicros);
                     }
                 });
     }
@@ -333,16 +336,20 @@ final class KeyWakeLine {
      * @return how, or {@code null} if nothing follows (that line was dropped meanwhile, or the
      *     peer is a stranger); after {@code WAIT} attempts are barred for the grace
      */
-    WakeLine.Result endedLocked(long g, WakeLine.Result result, Io io) {
+    WakeLine.Result endedLocked(long g, WakeLine.Result result, long waitMicros, long now,
+            Io io) {
         if (g != gen || state != State.CONNECTED) {
             return null;
         }
         dropLocked(io);
         moveTo(result == WakeLine.Result.STRANGER ? State.OFF : State.NONE);
         if (result == WakeLine.Result.WAIT) {
-            retryAtSet = false; // look for the next holder at once
+            // No look for the next holder before our turn comes near (the holder's guess).
+            long delay = TimeUnit.MICROSECONDS.toNanos(waitMicros);
+            retryAt = now + delay;
+            retryAtSet = true;
             barred = true;
-            nextUntil = System.nanoTime() + HandOverYield.GRACE_NANOS;
+            nextUntil = System.nanoTime() + Math.max(HandOverYield.GRACE_NANOS, delay);
         }
         return result == WakeLine.Result.STRANGER ? null : result;
     }

@@ -40,9 +40,10 @@ final class WakeLoop implements Runnable {
         /**
          * The read ended: {@code RESET} by the holder's close, {@code YOURS} or {@code WAIT} (the
          * holder's verdict, {@link io.github.k3portlock.internal.HandOver}), or {@code STRANGER}
-         * (other data, or an orderly close).
+         * (other data, or an orderly close); {@code waitMicros} is the delay that came with a
+         * {@code WAIT}.
          */
-        void ended(WakeLine.Result result);
+        void ended(WakeLine.Result result, long waitMicros);
     }
 
     /**
@@ -90,7 +91,7 @@ final class WakeLoop implements Runnable {
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     /** Lines still connecting; touched by the loop thread only. */
     private final List<Line> connecting = new ArrayList<>();
-    private final ByteBuffer scratch = ByteBuffer.allocate(1);
+    private final ByteBuffer scratch = ByteBuffer.allocate(Ticket.WAIT_LENGTH);
 
     private WakeLoop(Selector selector) {
         this.selector = selector;
@@ -206,8 +207,10 @@ final class WakeLoop implements Runnable {
         } catch (IOException | RuntimeException e) {
             result = WakeLine.Result.RESET; // "Connection reset": the holder closed its port
         }
+        long waitMicros = result == WakeLine.Result.WAIT && scratch.position() == Ticket.WAIT_LENGTH
+                ? scratch.getInt(1) & 0xFFFF_FFFFL : 0;
         cancel(line.channel);
-        line.listener.ended(result);
+        line.listener.ended(result, waitMicros);
     }
 
     private void connected(Line line) {

@@ -77,7 +77,10 @@ public final class FairWait implements AutoCloseable {
     private State state = State.POLLING;
     /** In NEXT: the {@code nanoTime} after which attempts resume. */
     private long nextUntil;
+    /** In NEXT: the pause after a look that found nobody, doubled up to the maximum. */
     private long look;
+    /** In NEXT: the {@code nanoTime} of the next look. */
+    private long lookAt;
     /** Counts resets whose attempt failed (see {@link WakePolicy#MAX_FUTILE_WAKES}). */
     private final WakePolicy policy = new WakePolicy();
 
@@ -144,7 +147,7 @@ public final class FairWait implements AutoCloseable {
         if (state == State.POLLING && policy.mayConnect() && !heldHere.getAsBoolean()) {
             long until = HandOverYield.pendingUntil(target);
             if (until != 0) {
-                waitForNext(until); // this JVM just promised the key to a waiter elsewhere
+                waitForNext(until, 0); // this JVM just promised the key to a waiter elsewhere
             } else {
                 long t0 = System.nanoTime();
                 connect(nanos);
@@ -176,6 +179,7 @@ public final class FairWait implements AutoCloseable {
 
     private void await(long nanos) {
         WakeLine.Result r = line.await(nanos);
+        long delay = r == WakeLine.Result.WAIT ? line.waitMicros() * 1_000 : 0;
         if (r != WakeLine.Result.TIMED_OUT && r != WakeLine.Result.YOURS) {
             line = null; // closed by the wait
         }
@@ -185,8 +189,9 @@ public final class FairWait implements AutoCloseable {
                 moveTo(State.CHOSEN);
             }
             case WAIT -> {
+                // Not before our turn comes near (the holder's guess), and not for ever.
                 policy.reset();
-                waitForNext(System.nanoTime() + HandOverYield.GRACE_NANOS);
+                waitForNext(System.nanoTime() + Math.max(HandOverYield.GRACE_NANOS, delay), delay);
             }
             case RESET -> {
                 // No verdict: the holder crashed or is not ours; attempt, as everyone does. Lost
@@ -199,19 +204,24 @@ public final class FairWait implements AutoCloseable {
         }
     }
 
-    private void waitForNext(long until) {
+    private void waitForNext(long until, long firstLookNanos) {
         moveTo(State.NEXT);
         nextUntil = until;
         look = FIRST_LOOK_NANOS;
+        lookAt = System.nanoTime() + firstLookNanos;
     }
 
-    /** In NEXT: one look for the next holder (a connect); else a short plain pause. */
+    /** In NEXT: one look for the next holder (a connect) when due; else a short plain pause. */
     private void lookForNext(long nanos) {
-        long left = nextUntil - System.nanoTime();
+        long t0 = System.nanoTime();
+        long left = nextUntil - t0;
         if (left <= 0) {
             return; // mayAttempt() ends NEXT
         }
-        long t0 = System.nanoTime();
+        if (lookAt - t0 > 0) {
+            plain.pause(Math.min(Math.min(lookAt - t0, left), nanos));
+            return;
+        }
         WakeLine w = WakeLine.connect(target, Math.min(nanos, left));
         if (w != null) {
             HandOverYield.kept(target); // someone holds the key again: the promise is kept

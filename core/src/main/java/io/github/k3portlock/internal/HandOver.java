@@ -33,6 +33,8 @@ import java.util.Arrays;
  * close, which resets it.
  */
 public final class HandOver {
+    /** The longest delay a {@code WAIT} verdict asks for: 1 s. */
+    static final long MAX_WAIT_MICROS = 1_000_000;
     /** At most this many lines are accepted: a full accept queue. */
     static final int MAX_LINES = PortBinder.BACKLOG + 1;
 
@@ -140,7 +142,7 @@ public final class HandOver {
     }
 
     /**
-     * Tells whether a waiter was chosen by {@link #deliver()}.
+     * Tells whether a waiter was chosen by {@link #deliver(boolean, long)}.
      *
      * @return {@code true} once a waiter was told {@link Ticket#YOURS}
      */
@@ -153,14 +155,21 @@ public final class HandOver {
      * live ticket (the next oldest if that line fails), {@link Ticket#WAIT} to the other waiters;
      * then resets every line, and records the promise if a waiter was chosen.
      *
+     * <p>A waiter told to wait must be queued again (on the next holder's port) before its turn,
+     * but no sooner: the {@code r}-th in line after the chosen one is told to let (r - 1) x 3/4
+     * of this holder's hold time pass before it looks for the next holder, so that a release
+     * wakes about two waiters, not all of them (each wake costs a reconnection). A wrong guess
+     * costs that waiter a turn, never its place: it keeps its ticket.
+     *
      * @param promise whether this JVM promises not to take the key before the chosen waiter
      *     (the fair default; a barging lock does not)
+     * @param heldNanos how long this holder held the key, the guess at the time between turns
      */
-    public void deliver(boolean promise) {
+    public void deliver(boolean promise, long heldNanos) {
         try {
             int chosen;
             // The oldest first, at once: the chosen waiter wakes while the others are answered.
-            while ((chosen = oldest()) >= 0 && !answer(chosen, Ticket.YOURS)) {
+            while ((chosen = oldest()) >= 0 && !answer(chosen, Ticket.YOURS, 0)) {
                 // that waiter left meanwhile (answer marked it GONE): the next oldest
             }
             if (chosen >= 0) {
@@ -168,10 +177,17 @@ public final class HandOver {
                 if (promise) {
                     HandOverYield.promised(target);
                 }
+                sent[chosen] = Sent.GONE; // answered
+            }
+            long stepMicros = Math.max(0, heldNanos) / 1_000 * 3 / 4;
+            int rank = 0;
+            for (int next; (next = oldest()) >= 0; rank++) { // the waiters, oldest first
+                answer(next, Ticket.WAIT, Math.min(MAX_WAIT_MICROS, rank * stepMicros));
+                sent[next] = Sent.GONE;
             }
             for (int i = 0; i < count; i++) {
-                if (i != chosen && (sent[i] == Sent.TICKET || sent[i] == Sent.NOTHING)) {
-                    answer(i, Ticket.WAIT);
+                if (sent[i] == Sent.NOTHING) {
+                    answer(i, Ticket.WAIT, 0); // no ticket yet: no place known
                 }
             }
         } finally {
@@ -192,9 +208,13 @@ public final class HandOver {
         return best;
     }
 
-    private boolean answer(int i, byte verdict) {
+    private boolean answer(int i, byte verdict, long waitMicros) {
         try {
-            return lines[i].write(ByteBuffer.wrap(new byte[] {verdict})) == 1;
+            ByteBuffer b = verdict == Ticket.YOURS ? ByteBuffer.wrap(new byte[] {verdict})
+                    : ByteBuffer.allocate(Ticket.WAIT_LENGTH).put(verdict)
+                            .putInt((int) waitMicros).flip();
+            int n = b.remaining();
+            return lines[i].write(b) == n;
         } catch (IOException | RuntimeException e) {
             sent[i] = Sent.GONE; // the waiter gave up meanwhile
             return false;

@@ -27,6 +27,8 @@ public final class PortHandle implements LockHandle {
     private final Closeable[] sockets;
     /** Bit {@code i} set: the key's port {@code i} is one of {@code sockets}. */
     private final int heldMask;
+    /** {@code nanoTime} when the quorum was taken: the hand-over's guess at a turn's length. */
+    private final long takenAt;
     private final LeakWatch leak;
     /** The original's Linux name, closed before the ports, or {@link NameBinder#NONE}. */
     private final Closeable name;
@@ -45,6 +47,7 @@ public final class PortHandle implements LockHandle {
         this.sockets = sockets;
         this.heldMask = heldMask;
         this.leak = LeakWatch.watch(this, target.key(), target.toString());
+        this.takenAt = System.nanoTime();
     }
 
     /**
@@ -129,7 +132,8 @@ public final class PortHandle implements LockHandle {
             }
         }
         if (lines != null) {
-            lines.deliver(true); // the ports are closed: the chosen waiter can bind at once
+            // The ports are closed: the chosen waiter can bind at once.
+            lines.deliver(true, System.nanoTime() - takenAt);
         }
         if (fatal != null) {
             throw fatal;

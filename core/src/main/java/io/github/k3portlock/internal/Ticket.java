@@ -15,8 +15,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * wall-clock microseconds since the epoch (comparable across processes, unlike
  * {@code nanoTime}; a clock step only reorders the queue, it cannot break exclusion); a random
  * id that breaks ties and tells two waiters with the same start apart. The holder answers one
- * byte on the line before it resets it: {@link #YOURS} to the oldest waiter, {@link #WAIT} to
- * the others.
+ * byte on the line before it resets it: {@link #YOURS} to the oldest waiter, {@link #WAIT} (and
+ * a delay) to the others.
  */
 public final class Ticket {
     /** {@code "k3plock"} and version 1. */
@@ -25,8 +25,14 @@ public final class Ticket {
     public static final int LENGTH = 24;
     /** The verdict to the waiter that is next: attempt now, the ports are free. */
     public static final byte YOURS = 'Y';
-    /** The verdict to the others: do not attempt before the next holder listens (or a grace). */
+    /**
+     * The verdict to the others: do not attempt before the next holder listens (or a grace). It
+     * is followed by 4 bytes, big-endian: how many microseconds the waiter should let pass before
+     * it looks for the next holder ({@link HandOver}: later the further back it is in the queue).
+     */
     public static final byte WAIT = 'W';
+    /** Bytes of a {@link #WAIT} verdict. */
+    public static final int WAIT_LENGTH = 5;
 
     private final long startMicros;
     private final long id;

@@ -55,6 +55,8 @@ public final class WakeLine implements AutoCloseable {
     private final SocketChannel channel;
     private final InputStream in;
     private boolean closed;
+    /** The delay of the last {@code WAIT} verdict, see {@link #waitMicros()}. */
+    private int waitMicros;
 
     private WakeLine(LockPorts target, int port, SocketChannel channel) throws IOException {
         this.target = target;
@@ -160,6 +162,14 @@ public final class WakeLine implements AutoCloseable {
                 return Result.YOURS;
             }
             if (b == Ticket.WAIT) {
+                waitMicros = 0;
+                for (int i = 1; i < Ticket.WAIT_LENGTH; i++) {
+                    int next = in.read(); // sent with the verdict: buffered already
+                    if (next < 0) {
+                        break;
+                    }
+                    waitMicros = waitMicros << 8 | next;
+                }
                 return Result.WAIT;
             }
             // Other data, or an orderly close: not the holder of a lock port.
@@ -183,6 +193,16 @@ public final class WakeLine implements AutoCloseable {
                 Descriptors.close(channel, target.key(), port, null);
             }
         }
+    }
+
+    /**
+     * Returns the delay that came with the last {@link Result#WAIT}: how long to let pass before
+     * looking for the next holder.
+     *
+     * @return microseconds, 0 if none came
+     */
+    public long waitMicros() {
+        return waitMicros & 0xFFFF_FFFFL;
     }
 
     /**

@@ -72,6 +72,16 @@ class HandOverTest {
         }
     }
 
+    /** The delay that follows a {@code WAIT} verdict on {@code ch}, in microseconds. */
+    private static long waitMicros(SocketChannel ch) throws IOException {
+        InputStream in = ch.socket().getInputStream();
+        long v = 0;
+        for (int i = 1; i < Ticket.WAIT_LENGTH; i++) {
+            v = v << 8 | in.read();
+        }
+        return v;
+    }
+
     private static PortHandle hold(LockPorts target) {
         PortHandle h = Quorum.tryAcquire(target, PortBinder.DEFAULT);
         assertNotNull(h, "the fresh key is free");
@@ -93,7 +103,9 @@ class HandOverTest {
         assertNotNull(next, "told YOURS once the ports are free");
         next.release();
         assertEquals(Ticket.WAIT, verdict(middle));
+        assertEquals(0, waitMicros(middle), "the next in line looks for the next holder at once");
         assertEquals(Ticket.WAIT, verdict(young));
+        assertTrue(waitMicros(young) > 0, "the one after it later");
         for (SocketChannel c : List.of(young, oldest, middle)) {
             c.close();
         }
