@@ -10,5 +10,5 @@ module io.github.k3portlock {
 
     exports io.github.k3portlock;
     exports io.github.k3portlock.status;
-    exports io.github.k3portlock.internal to io.github.k3portlock.async;
+    exports io.github.k3portlock.internal to io.github.k3portlock.async, io.github.k3portlock.zookeeper;
 }

@@ -50,6 +50,7 @@ final class KeyWakeLine {
     static final long CONNECTED_POLL_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** While attempts are barred: how often to look for the next holder (a connect). */
     static final long LOOK_NANOS = TimeUnit.MICROSECONDS.toNanos(250);
+
     /** Where the line is; see {@link #state} for the transitions. */
     enum State {
         /** No line; one may be opened at the next failed attempt (after {@link #retryAt}). */
@@ -64,7 +65,7 @@ final class KeyWakeLine {
         boolean canMoveTo(State next) {
             return switch (this) {
                 case NONE -> next == CONNECTING || next == OFF || next == NONE;
-                case CONNECTING -> true;
+                case CONNECTING -> true; // next port, connected, none answered, no channel
                 case CONNECTED -> next == NONE || next == OFF;
                 case OFF -> next == NONE;
             };

@@ -11,7 +11,10 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
-/** The transitions written on {@link Acquisition.State} and {@link KeyPoller.Phase}, and no others. */
+/**
+ * The transitions written on {@link Acquisition.State}, {@link KeyPoller.Phase} and
+ * {@link KeyWakeLine.State}, and no others.
+ */
 class StateMachineTest {
     private static Acquisition waiter() {
         return new Acquisition(new CompletableFuture<LockHandle>(), 0, false, 0);
@@ -64,6 +67,28 @@ class StateMachineTest {
                 allowedFrom(Phase.POLLING));
         assertEquals(EnumSet.of(Phase.HELD, Phase.IDLE), allowedFrom(Phase.HELD));
         assertEquals(EnumSet.noneOf(Phase.class), allowedFrom(Phase.RETIRED));
+    }
+
+    @Test
+    void theWakeLineStatesAllowExactlyTheDiagramsArrows() {
+        KeyWakeLine.State none = KeyWakeLine.State.NONE;
+        KeyWakeLine.State connecting = KeyWakeLine.State.CONNECTING;
+        KeyWakeLine.State connected = KeyWakeLine.State.CONNECTED;
+        KeyWakeLine.State off = KeyWakeLine.State.OFF;
+        assertEquals(EnumSet.of(none, connecting, off), wakeLineAllowedFrom(none));
+        assertEquals(EnumSet.allOf(KeyWakeLine.State.class), wakeLineAllowedFrom(connecting));
+        assertEquals(EnumSet.of(none, off), wakeLineAllowedFrom(connected));
+        assertEquals(EnumSet.of(none), wakeLineAllowedFrom(off));
+    }
+
+    private static Set<KeyWakeLine.State> wakeLineAllowedFrom(KeyWakeLine.State from) {
+        Set<KeyWakeLine.State> to = EnumSet.noneOf(KeyWakeLine.State.class);
+        for (KeyWakeLine.State s : KeyWakeLine.State.values()) {
+            if (from.canMoveTo(s)) {
+                to.add(s);
+            }
+        }
+        return to;
     }
 
     private static Set<Phase> allowedFrom(Phase from) {

@@ -62,8 +62,13 @@ class WakeLineResetTest {
                 Await.until("the waiters left", () -> locks.activeKeys() == 0);
             }
             List<Integer> numbers = ports.numbers();
-            Await.until("no CLOSE_WAIT on the holder's ports, no FIN_WAIT or TIME_WAIT towards"
-                    + " them", Duration.ofSeconds(10), () -> leftovers(numbers).isEmpty());
+            try {
+                Await.until("no CLOSE_WAIT on the holder's ports, no FIN_WAIT or TIME_WAIT"
+                        + " towards them", Duration.ofSeconds(10),
+                        () -> leftovers(numbers).isEmpty());
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + ": " + leftovers(numbers), e);
+            }
 
             // A waiter afterwards: its line is up, and the release wakes it long before a poll.
             CompletableFuture<Long> acquiredAt = instances.get(0).acquire(key, Duration.ofSeconds(60))

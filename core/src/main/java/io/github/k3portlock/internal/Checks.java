@@ -33,7 +33,7 @@ public final class Checks {
      * @param key the key
      * @return {@code key}
      * @throws NullPointerException if {@code key} is null
-     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate, or has an unpaired surrogate (a
+     * @throws IllegalArgumentException if {@code key} is empty or has an unpaired surrogate (a
      *     {@code char} in U+D800-U+DFFF that is not half of a pair): such a key has no UTF-8
      *     form, and {@code getBytes(UTF_8)} would silently map it, and every other such key, onto
      *     {@code '?'}'s ports

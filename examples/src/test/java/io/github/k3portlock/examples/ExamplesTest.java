@@ -98,4 +98,38 @@ class ExamplesTest {
                 "zookeeper: next holder valid: true",
                 "zookeeper fencing token > 0: true"), lines);
     }
+
+    @Test
+    void scheduledJobRunsEachTickExactlyOnceAcrossThreeJvms() throws Exception {
+        String name = "ex-" + UUID.randomUUID();
+        boolean[] exact = new boolean[1];
+        List<String> lines = output(out -> exact[0] = ScheduledJob.run(out, 3, 10, name));
+        String text = String.join("\n", lines);
+        assertTrue(exact[0], text);
+        assertEquals("3 JVMs run @Scheduled(cron = \"* * * * * *\") + @SchedulerLock",
+                lines.get(0));
+        for (int t = 1; t <= 10; t++) {
+            assertTrue(lines.get(t).matches(String.format("tick %2d: run by JVM [123]", t)), text);
+        }
+        assertEquals("exactly one run per tick: true", lines.get(11), text);
+    }
+
+    @Test
+    void springLockRegistryExcludesThreadsAndProcesses() throws Exception {
+        String key = "ex-" + UUID.randomUUID();
+        List<String> lines = output(out -> SpringLockRegistry.run(out, key));
+        String text = String.join("\n", lines);
+        assertEquals(List.of(
+                "same Lock for the same key: true",
+                "held after 1 of 2 unlocks: true",
+                "free after 2 of 2 unlocks: true",
+                "4 threads x 250 executeLocked increments: 1000",
+                "another process holds the key; tryLock(): false"), lines.subList(0, 5), text);
+        Matcher waited = Pattern.compile(
+                "tryLock\\(30 s\\): true after (\\d+) ms, when the other process released it")
+                .matcher(lines.get(5));
+        assertTrue(waited.matches(), text);
+        // The holder keeps the lock for 1000 ms after saying HELD.
+        assertTrue(Long.parseLong(waited.group(1)) >= 500, "acquired too early: " + text);
+    }
 }

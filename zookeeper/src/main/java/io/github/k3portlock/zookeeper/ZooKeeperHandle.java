@@ -14,9 +14,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * error (Curator's default, {@code StandardConnectionStateErrorPolicy}: SUSPENDED, that is as soon
  * as the connection to the ensemble is interrupted; with {@code SessionConnectionStateErrorPolicy}:
  * only LOST). From then on the lock may pass to someone else, so the handle reports
- * {@link #isValid()} {@code false} for good, {@link #lost()} completes, and the handle gives up its
- * node: it is deleted as soon as the connection is back, or vanishes with the session. A handle
- * is never valid again after that, even if the session survives.
+ * {@link #isValid()} {@code false} for good, at once (on the thread that reports the connection
+ * state, whatever the completion executor does), {@link #lost()} completes, and the handle gives
+ * up its node: it is deleted as soon as the connection is back, or vanishes with the session. A
+ * handle is never valid again after that, even if the session survives. A handle is only ever
+ * made for a node owned by the client's current session.
  *
  * <p><b>Fencing.</b> A lock service cannot stop a holder that is paused (a long GC, a stopped VM, a
  * slow disk) while its session expires and another process takes the lock: when it wakes up it
@@ -30,7 +32,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * is always empty: this backend holds no ports.
  */
 public final class ZooKeeperHandle implements LockHandle {
-    private final ZooKeeperLocks owner;
+    private final LockRecipe owner;
     private final String key;
     private final String nodePath;
     private final long fencingToken;
@@ -38,7 +40,7 @@ public final class ZooKeeperHandle implements LockHandle {
     private final CompletableFuture<Void> lost = new CompletableFuture<>();
     private volatile boolean valid = true;
 
-    ZooKeeperHandle(ZooKeeperLocks owner, String key, String nodePath, long fencingToken) {
+    ZooKeeperHandle(LockRecipe owner, String key, String nodePath, long fencingToken) {
         this.owner = owner;
         this.key = key;
         this.nodePath = nodePath;

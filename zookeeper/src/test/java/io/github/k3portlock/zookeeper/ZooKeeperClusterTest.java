@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.k3portlock.LockHandle;
+import io.github.k3portlock.async.contract.AsyncLocksContract;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -36,11 +37,14 @@ class ZooKeeperClusterTest {
                 String key = "cluster-" + UUID.randomUUID();
                 ZooKeeperLocks holderLocks = ZooKeeperLocks.create(holderClient, "/cluster");
                 ZooKeeperLocks waiterLocks = ZooKeeperLocks.create(waiterClient, "/cluster");
-                ZooKeeperHandle held = (ZooKeeperHandle) holderLocks.acquire(key, Duration.ofSeconds(20))
+                ZooKeeperHandle held = (ZooKeeperHandle) holderLocks
+                        .acquire(key, Duration.ofSeconds(20))
                         .get(30, TimeUnit.SECONDS);
-                CompletableFuture<String> work = holderLocks.withLock(key + "-work", Duration.ofSeconds(20),
+                CompletableFuture<String> work = holderLocks.withLock(key + "-work",
+                        Duration.ofSeconds(20),
                         h -> new CompletableFuture<>()); // runs until the connection is lost
-                CompletableFuture<LockHandle> waiting = waiterLocks.acquire(key, Duration.ofSeconds(60));
+                CompletableFuture<LockHandle> waiting =
+                        waiterLocks.acquire(key, Duration.ofSeconds(60));
                 assertThrows(TimeoutException.class, () -> waiting.get(500, TimeUnit.MILLISECONDS));
                 assertTrue(held.isValid());
 
@@ -49,16 +53,18 @@ class ZooKeeperClusterTest {
                 // Documented: SUSPENDED (the default error policy) invalidates at once, for good.
                 held.lost().get(30, TimeUnit.SECONDS);
                 assertFalse(held.isValid());
-                Throwable failed = LockContractTest.failureOf(work);
+                Throwable failed = AsyncLocksContract.failureOf(work);
                 assertTrue(failed.getMessage().contains("lost lock"), failed.toString());
-                // The holder's session moves to a live server, gives up its node; the waiter gets it.
+                // The holder's session moves to a live server, gives up its node; the waiter
+                // gets it.
                 ZooKeeperHandle next = (ZooKeeperHandle) waiting.get(60, TimeUnit.SECONDS);
                 assertTrue(next.isValid());
                 assertFalse(held.isValid(), "two valid holders");
                 assertTrue(next.fencingToken() > held.fencingToken());
                 next.release();
                 // The holder's client works again through the surviving servers.
-                holderLocks.acquire(key, Duration.ofSeconds(30)).get(40, TimeUnit.SECONDS).release();
+                holderLocks.acquire(key, Duration.ofSeconds(30)).get(40, TimeUnit.SECONDS)
+                        .release();
             } finally {
                 waiterClient.close();
                 holderClient.close();

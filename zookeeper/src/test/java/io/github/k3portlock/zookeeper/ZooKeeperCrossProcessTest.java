@@ -16,29 +16,23 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.test.TestingServer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Real child JVMs against one in-process ZooKeeper server. */
 class ZooKeeperCrossProcessTest {
-    private static TestingServer server;
+    @RegisterExtension
+    static final ZooKeeperServerExtension ZK = new ZooKeeperServerExtension();
+
     private static CuratorFramework client;
     private static ZooKeeperLocks locks;
 
     @BeforeAll
-    static void startServer() throws Exception {
-        server = new TestingServer(true);
-        client = ZkTestSupport.client(server.getConnectString(), 10_000);
+    static void connect() {
+        client = ZK.client(10_000);
         locks = ZooKeeperLocks.create(client, "/xproc");
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        client.close();
-        server.close();
     }
 
     private static Process child(String... args) throws Exception {
@@ -53,7 +47,7 @@ class ZooKeeperCrossProcessTest {
         Files.writeString(counter, "0");
         List<Process> children = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            children.add(child("count", server.getConnectString(), key, counter.toString(), "200"));
+            children.add(child("count", ZK.connectString(), key, counter.toString(), "200"));
         }
         for (Process p : children) {
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -68,7 +62,7 @@ class ZooKeeperCrossProcessTest {
     @Test
     void aHolderKilledWithSigkillPassesTheLockAfterItsSessionTimeout() throws Exception {
         String key = "kill-" + UUID.randomUUID();
-        Process holder = child("hold", server.getConnectString(), key);
+        Process holder = child("hold", ZK.connectString(), key);
         try {
             String line = ChildJvm.awaitLine(holder, ""); // the first line, whatever it is
             assertTrue(line.startsWith("HELD"), line);

@@ -1,20 +1,19 @@
-package io.github.k3portlock.zookeeper;
+package io.github.k3portlock.async;
 
 import io.github.k3portlock.Portlock;
-import io.github.k3portlock.async.AsyncLocks;
-import io.github.k3portlock.async.AsyncPortlock;
+import io.github.k3portlock.async.contract.AsyncLocksContract;
 import java.time.Duration;
 
 /** The {@link AsyncLocks} contract on the port lock. */
-class AsyncPortlockContractTest extends LockContractTest {
+class AsyncPortlockContractTest extends AsyncLocksContract {
 
     @Override
-    AsyncLocks locks() {
+    protected AsyncLocks locks() {
         return AsyncPortlock.create();
     }
 
     @Override
-    void assertNothingLeftFor(String key) {
+    protected void assertNothingLeftFor(String key) {
         // Nothing held anywhere: a blocking outsider takes the key at once.
         try (Portlock probe = new Portlock(key, Duration.ofSeconds(2))) {
             probe.acquire();

@@ -1,4 +1,4 @@
-package io.github.k3portlock.zookeeper;
+package io.github.k3portlock.async.contract;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.k3portlock.LockHandle;
+import io.github.k3portlock.Portlock;
 import io.github.k3portlock.PortlockTimeoutException;
 import io.github.k3portlock.async.AsyncLocks;
 import java.time.Duration;
@@ -23,24 +24,48 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /**
- * The {@link AsyncLocks} contract, run against every backend: one subclass per backend. The
- * "other holder" is always a handle from the same instance, so the tests need nothing but the
- * interface.
+ * The {@link AsyncLocks} contract, run by every backend's own build: one subclass per backend
+ * ({@code AsyncPortlockContractTest} in this module, the ZooKeeper backend's in its module, which
+ * depends on this module's test jar). Its own package, so that a modular backend's test compile
+ * can read it from the class path (the package {@code io.github.k3portlock.async} belongs to the
+ * async module and would be hidden there). The "other holder" is always a handle from the same
+ * instance, so the tests need nothing but the interface.
  */
-abstract class LockContractTest {
-    static final Duration LONG = Duration.ofSeconds(10);
+public abstract class AsyncLocksContract {
+    /** A timeout long enough never to expire in these tests. */
+    protected static final Duration LONG = Duration.ofSeconds(10);
 
-    /** The backend under test. */
-    abstract AsyncLocks locks();
+    /** For subclasses, one per backend. */
+    protected AsyncLocksContract() {
+    }
 
-    /** Asserts that the backend keeps nothing for {@code key} (no waiter, no node). */
-    abstract void assertNothingLeftFor(String key) throws Exception;
+    /**
+     * Returns the backend under test.
+     *
+     * @return the backend, the same instance for the whole test
+     */
+    protected abstract AsyncLocks locks();
+
+    /**
+     * Asserts that the backend keeps nothing for {@code key} (no waiter, no node).
+     *
+     * @param key the key a test used
+     * @throws Exception if the check itself fails
+     */
+    protected abstract void assertNothingLeftFor(String key) throws Exception;
 
     static String freshKey() {
         return "contract-" + UUID.randomUUID();
     }
 
-    static Throwable failureOf(CompletableFuture<?> f) throws Exception {
+    /**
+     * Waits up to 10 s for {@code f} to fail and returns its failure.
+     *
+     * @param f a future expected to fail
+     * @return the cause of its failure, or the {@link CancellationException}
+     * @throws Exception if waiting fails, or an {@link AssertionError} if it succeeded
+     */
+    public static Throwable failureOf(CompletableFuture<?> f) throws Exception {
         try {
             f.get(10, TimeUnit.SECONDS);
             throw new AssertionError("expected a failure, got " + f.join());
@@ -103,7 +128,8 @@ abstract class LockContractTest {
             }));
         }
         first.release();
-        CompletableFuture.allOf(done.toArray(new CompletableFuture<?>[0])).get(10, TimeUnit.SECONDS);
+        CompletableFuture.allOf(done.toArray(new CompletableFuture<?>[0]))
+                .get(10, TimeUnit.SECONDS);
         assertEquals(List.of(0, 1, 2, 3, 4), order);
         assertNothingLeftFor(key);
     }
@@ -129,7 +155,8 @@ abstract class LockContractTest {
     void orTimeoutAndCancelStopTheWaitAndLeaveNothing() throws Exception {
         String key = freshKey();
         LockHandle holder = take(key);
-        CompletableFuture<LockHandle> timed = locks().acquire(key).orTimeout(150, TimeUnit.MILLISECONDS);
+        CompletableFuture<LockHandle> timed =
+                locks().acquire(key).orTimeout(150, TimeUnit.MILLISECONDS);
         assertInstanceOf(TimeoutException.class, failureOf(timed));
         CompletableFuture<LockHandle> cancelled = locks().acquire(key);
         assertTrue(cancelled.cancel(true));
@@ -155,13 +182,15 @@ abstract class LockContractTest {
     void withLockReleasesOnAFailedStageAThrowAndANull() throws Exception {
         String key = freshKey();
         IllegalStateException boom = new IllegalStateException("work failed");
-        assertEquals(boom, failureOf(locks().withLock(key, LONG, h -> CompletableFuture.failedFuture(boom))));
+        assertEquals(boom, failureOf(
+                locks().withLock(key, LONG, h -> CompletableFuture.failedFuture(boom))));
         assertFree(key);
         assertEquals(boom, failureOf(locks().<String>withLock(key, LONG, h -> {
             throw boom;
         })));
         assertFree(key);
-        assertInstanceOf(NullPointerException.class, failureOf(locks().<String>withLock(key, LONG, h -> null)));
+        assertInstanceOf(NullPointerException.class,
+                failureOf(locks().<String>withLock(key, LONG, h -> null)));
         assertFree(key);
         assertNothingLeftFor(key);
     }
@@ -210,9 +239,43 @@ abstract class LockContractTest {
         assertThrows(NullPointerException.class, () -> locks().acquire(null));
         assertThrows(IllegalArgumentException.class, () -> locks().acquire(""));
         assertThrows(NullPointerException.class, () -> locks().acquire("k", null));
-        assertThrows(IllegalArgumentException.class, () -> locks().acquire("k", Duration.ofMillis(-1)));
+        assertThrows(IllegalArgumentException.class,
+                () -> locks().acquire("k", Duration.ofMillis(-1)));
         assertThrows(NullPointerException.class, () -> locks().withLock("k", LONG, null));
         assertThrows(IllegalArgumentException.class,
                 () -> locks().withLock("", LONG, h -> CompletableFuture.completedFuture(1)));
+    }
+
+    @Test
+    void keysWithAnUnpairedSurrogateAreRejectedAsThePortLockRejectsThem() {
+        for (String key : new String[] {"\uD800", "a\uDFFF", "\uDC00\uD800b"}) {
+            IllegalArgumentException byPortLock = assertThrows(IllegalArgumentException.class,
+                    () -> new Portlock(key));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> locks().acquire(key), "acquire accepted an unpaired surrogate");
+            assertEquals(byPortLock.getMessage(), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> locks().acquire(key, LONG), "timed acquire accepted it");
+            assertEquals(byPortLock.getMessage(), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> locks().withLock(key, LONG, h -> CompletableFuture.completedFuture(1)),
+                    "withLock accepted it");
+            assertEquals(byPortLock.getMessage(), e.getMessage());
+        }
+    }
+
+    @Test
+    void aNegativeTimeoutIsRejectedAsThePortLockRejectsIt() {
+        String key = freshKey();
+        Duration negative = Duration.ofMillis(-1);
+        IllegalArgumentException byPortLock = assertThrows(IllegalArgumentException.class,
+                () -> new Portlock(key, negative));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> locks().acquire(key, negative));
+        assertEquals(byPortLock.getMessage(), e.getMessage());
+        NullPointerException npe = assertThrows(NullPointerException.class,
+                () -> locks().acquire(key, null));
+        assertEquals(assertThrows(NullPointerException.class,
+                () -> new Portlock(key, null)).getMessage(), npe.getMessage());
     }
 }
