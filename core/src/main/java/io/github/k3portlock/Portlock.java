@@ -143,7 +143,8 @@ public final class Portlock implements AutoCloseable {
      * Tries once to take the lock, without waiting.
      *
      * @return {@code true} if the calling thread now holds the lock (including when it already
-     *     did); {@code false} if another process, instance or thread holds it
+     *     did); {@code false} if another process, instance or thread holds it, or if this JVM
+     *     just released it to a waiter that has not taken it yet (a fair lock; 5 ms at most)
      * @throws PortlockException if a port cannot be bound for a reason other than contention
      *     (address not local, permission denied, too many open files)
      */

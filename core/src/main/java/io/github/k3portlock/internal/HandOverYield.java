@@ -29,6 +29,9 @@ public final class HandOverYield {
     private static final ConcurrentHashMap<List<InetSocketAddress>, Long> PENDING =
             new ConcurrentHashMap<>();
 
+    /** Above this many promises, ended ones are dropped when a new one is made. */
+    static final int PURGE_ABOVE = 64;
+
     private HandOverYield() {
     }
 
@@ -38,7 +41,12 @@ public final class HandOverYield {
      * @param target the key's ports
      */
     static void promised(LockPorts target) {
-        PENDING.put(target.socketAddresses(), System.nanoTime() + GRACE_NANOS);
+        long now = System.nanoTime();
+        if (PENDING.size() >= PURGE_ABOVE) {
+            // Promises of keys nobody asked about again: drop the ended ones.
+            PENDING.values().removeIf(until -> now - until >= 0);
+        }
+        PENDING.put(target.socketAddresses(), now + GRACE_NANOS);
     }
 
     /**
@@ -72,6 +80,11 @@ public final class HandOverYield {
      */
     public static boolean isPending(LockPorts target) {
         return pendingUntil(target) != 0;
+    }
+
+    /** Promises held, ended or not, for tests. */
+    static int size() {
+        return PENDING.size();
     }
 
     /**

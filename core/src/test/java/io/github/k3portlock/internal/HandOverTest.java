@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.k3portlock.LockPorts;
+import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.Portlock;
 import io.github.k3portlock.PortFixtures;
 import io.github.k3portlock.testkit.Await;
@@ -234,6 +235,18 @@ class HandOverTest {
         HandOverYield.promised(target);
         HandOverYield.kept(target);
         assertFalse(HandOverYield.isPending(target));
+        // Promises of keys nobody asks about again do not pile up.
+        List<LockPorts> once = new ArrayList<>();
+        for (int i = 0; i < HandOverYield.PURGE_ABOVE + 10; i++) {
+            once.add(PortScheme.DEFAULT.lockPorts(PortFixtures.freshKey()));
+            HandOverYield.promised(once.get(i));
+        }
+        LockPorts last = once.get(once.size() - 1);
+        Await.until("the promises end", () -> !HandOverYield.isPending(last));
+        HandOverYield.promised(target);
+        assertTrue(HandOverYield.size() <= HandOverYield.PURGE_ABOVE,
+                HandOverYield.size() + " promises kept, all of them ended");
+        HandOverYield.kept(target);
     }
 
     @Test
