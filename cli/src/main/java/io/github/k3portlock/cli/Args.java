@@ -124,14 +124,16 @@ final class Args {
                     if (o.label() == null) {
                         a.set(o, "true");
                     } else {
-                        a.set(o, j + 1 < arg.length() ? arg.substring(j + 1) : a.valueAt(args, ++i, o));
+                        a.set(o, j + 1 < arg.length() ? arg.substring(j + 1)
+                                : a.valueAt(args, ++i, o));
                         break;
                     }
                 }
             } else if (a.positionals.size() < spec.positionals()) {
                 a.positionals.add(arg);
             } else {
-                throw new UsageException(spec, "Unmatched argument at index " + i + ": '" + arg + "'");
+                throw new UsageException(spec, "Unmatched argument at index " + i + ": '" + arg
+                        + "'");
             }
         }
         return a;
@@ -144,7 +146,8 @@ final class Args {
             if (name.equals("--zookeeper") || name.equals("--zk-root")) {
                 // status and ports describe port locks: for a ZooKeeper lock, say where to look.
                 throw new UsageException(spec, message + ": " + spec.qualifiedName() + " works on"
-                        + " port locks only; a ZooKeeper lock taken by 'portlock run --zookeeper' is"
+                        + " port locks only; a ZooKeeper lock taken by 'portlock run --zookeeper'"
+                        + " is"
                         + " the children of ZK-ROOT/KEY (default /k3portlock/KEY), the first of"
                         + " which holds it: list them with ZooKeeper's zkCli.sh (ls, stat)");
             }
@@ -200,7 +203,8 @@ final class Args {
 
     private void set(Opt o, String value) {
         if (values.putIfAbsent(o.longName(), value) != null) {
-            throw new UsageException(spec, "option '" + o.longName() + "' should be specified only once");
+            throw new UsageException(spec, "option '" + o.longName()
+                    + "' should be specified only once");
         }
     }
 
@@ -242,7 +246,8 @@ final class Args {
         if (!spec.options().isEmpty()) {
             out.println("Options:");
             for (Opt o : spec.options()) {
-                String names = String.join(", ", o.names()) + (o.label() == null ? "" : "=" + o.label());
+                String names = String.join(", ", o.names())
+                        + (o.label() == null ? "" : "=" + o.label());
                 String head = String.format(Locale.ROOT, "  %-26s", names);
                 if (names.length() > 25) {
                     out.println("  " + names);

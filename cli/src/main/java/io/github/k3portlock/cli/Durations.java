@@ -1,6 +1,5 @@
 package io.github.k3portlock.cli;
 
-import io.github.k3portlock.internal.Checks;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -21,8 +20,11 @@ final class Durations {
     private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h|d)");
     private static final Pattern SUM = Pattern.compile("(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d))+");
     private static final Pattern SECONDS = Pattern.compile("\\d+(?:\\.\\d+)?");
-    /** The longest duration accepted: 100 years of 365.25 days. */
-    static final Duration MAX = Checks.FOREVER; // the library's one "forever": a century
+    /**
+     * The longest duration accepted: 100 years of 365.25 days, the century that
+     * {@code Portlock.Builder.timeout} documents as "no timeout".
+     */
+    static final Duration MAX = Duration.ofDays(36_525);
     private static final BigDecimal MAX_NANOS = BigDecimal.valueOf(MAX.toNanos());
 
     private Durations() {
@@ -65,7 +67,8 @@ final class Durations {
         BigDecimal total = BigDecimal.ZERO;
         Matcher m = PART.matcher(s);
         while (m.find()) {
-            total = total.add(new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(unitNanos(m.group(2)))));
+            total = total.add(new BigDecimal(m.group(1))
+                    .multiply(BigDecimal.valueOf(unitNanos(m.group(2)))));
         }
         return nanos(total, text);
     }
@@ -93,7 +96,8 @@ final class Durations {
     }
 
     private static IllegalArgumentException tooLong(String text) {
-        return new IllegalArgumentException("duration '" + text + "' is too long (at most 100 years;"
+        return new IllegalArgumentException("duration '" + text + "' is too long (at most 100"
+                + " years;"
                 + " to wait as long as it takes, give no --timeout)");
     }
 

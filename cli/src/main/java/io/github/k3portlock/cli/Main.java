@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 
 /**
  * {@code portlock}: run a command while holding a port lock (flock(1) without a lock file), ask
@@ -32,9 +31,16 @@ public final class Main {
     static final int CANNOT_RUN = 126;
     /** The command was not found. */
     static final int NOT_FOUND = 127;
+    /** run --zookeeper: the lock was lost while the command ran (the command was ended). */
+    static final int LOST = 123;
+    /** The commands, in the order help lists them. */
+    private static final String COMMANDS = "run, status, ports";
+    /** The process's arguments with their bytes; set by {@link #execute}. */
+    private static volatile RawArgs argv = RawArgs.strings(List.of());
 
     static final Args.Spec SPEC = new Args.Spec(null, "[-hV] COMMAND",
-            List.of("A cross-process lock held by binding 2 of 3 loopback TCP ports: no lock file, no"
+            List.of("A cross-process lock held by binding 2 of 3 loopback TCP ports: no lock file,"
+                    + " no"
                     + " shared filesystem, and the kernel frees it when its holder dies.",
                 "Run 'portlock COMMAND --help' for a command's options."),
             List.of(Args.HELP, Args.VERSION), 0, false,
@@ -57,13 +63,19 @@ public final class Main {
         Charset cs = Charset.defaultCharset();
         PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, cs), false);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, cs), false);
-        System.exit(execute(out, err, args));
+        System.exit(execute(out, err, RawArgs.ofProcess(args)));
+    }
+
+    /** Runs the CLI in-process and returns its exit code (the arguments' bytes are unknown). */
+    static int execute(PrintWriter out, PrintWriter err, String... args) {
+        return execute(out, err, RawArgs.strings(Arrays.asList(args)));
     }
 
     /** Runs the CLI and returns its exit code. */
-    static int execute(PrintWriter out, PrintWriter err, String... args) {
+    static int execute(PrintWriter out, PrintWriter err, RawArgs args) {
+        argv = args;
         try {
-            return dispatch(out, err, Arrays.asList(args));
+            return dispatch(out, err, args.text);
         } catch (Args.UsageException e) {
             // The message, the synopsis and a pointer to --help: the full help would bury the
             // message.
@@ -97,7 +109,7 @@ public final class Main {
         List<String> tail = args.subList(1, args.size());
         switch (first) {
             case "run":
-                return RunCommand.parse(tail, err).call(out);
+                return RunCommand.parse(tail, argv, err).call(out);
             case "status":
                 return StatusCommand.parse(tail).call(out);
             case "ports":
@@ -114,8 +126,8 @@ public final class Main {
                 if (first.startsWith("-")) {
                     throw misplaced(first, args);
                 }
-                throw new Args.UsageException(SPEC, "Unmatched argument at index 0: '" + first
-                        + "' (commands: run, status, ports)");
+                throw new Args.UsageException(SPEC, "unknown command '" + first + "' (commands: "
+                        + COMMANDS + ")");
         }
     }
 
@@ -126,7 +138,7 @@ public final class Main {
     private static Args.UsageException misplaced(String option, List<String> args) {
         String name = option.startsWith("--") && option.contains("=")
                 ? option.substring(0, option.indexOf('=')) : option;
-        Map<String, Args.Spec> commands = Map.of("run", RunCommand.SPEC, "status",
+        Map<String, Args.Spec> commands = Map.of("run", RunOptions.SPEC, "status",
                 StatusCommand.SPEC, "ports", PortsCommand.SPEC);
         String given = args.stream().filter(commands::containsKey).findFirst().orElse(null);
         List<String> owners = new ArrayList<>();
@@ -154,10 +166,10 @@ public final class Main {
      * Maps the key to its ports, reporting a bad key or scheme as bad arguments (exit 2).
      */
     static LockPorts ports(Args.Spec spec, SchemeOptions scheme, String key) {
-        OptionalInt bad = RawArgs.invalidUtf8(key);
-        if (bad.isPresent()) { // the JVM replaced it: hashing the replacement would collide
-            throw new Args.UsageException(spec, "KEY is not valid UTF-8 (byte "
-                    + bad.getAsInt() + " of the argument); keys are hashed as UTF-8");
+        // Never hash what the JVM put in place of bytes it could not decode: keys would collide.
+        String problem = argv.keyProblem(key);
+        if (problem != null) {
+            throw new Args.UsageException(spec, problem);
         }
         try {
             return scheme(spec, scheme).lockPorts(key);

@@ -1,15 +1,16 @@
 package io.github.k3portlock.cli;
 
 import io.github.k3portlock.LockPorts;
-import io.github.k3portlock.internal.Addresses;
 import java.io.PrintWriter;
+import java.net.Inet6Address;
 import java.util.ArrayList;
 import java.util.List;
 
 /** {@code portlock ports KEY}: the key's ports, one a line. */
 final class PortsCommand {
-    static final Args.Spec SPEC = new Args.Spec("ports", "[-ahV] [--wide-loopback] [--host=IP]"
-            + " [--port-count=N] [--range-size=N] [--range-start=PORT] KEY",
+    static final Args.Spec SPEC = new Args.Spec("ports", "[-ahV] [--wide-loopback]"
+            + " [--allow-non-loopback] [--host=IP] [--port-count=N] [--range-size=N]"
+            + " [--range-start=PORT] KEY",
             List.of("Prints the ports KEY maps to, one a line.",
                 "For firewall rules, and for keeping the ports out of the ephemeral range:",
                 "  sysctl -w net.ipv4.ip_local_reserved_ports=$(portlock ports KEY | paste -sd,)"),
@@ -47,9 +48,10 @@ final class PortsCommand {
             return Commands.helpOrVersion(SPEC, help, out);
         }
         LockPorts ports = Main.ports(SPEC, scheme, key);
+        String host = ports.address() instanceof Inet6Address ? "[" + ports.addressText() + "]"
+                : ports.addressText();
         for (int port : ports.numbers()) {
-            out.println(address ? Addresses.withPort(ports.address(), Integer.toString(port))
-                    : Integer.toString(port));
+            out.println(address ? host + ":" + port : Integer.toString(port));
         }
         out.flush();
         return 0;

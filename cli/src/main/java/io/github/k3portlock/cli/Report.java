@@ -1,11 +1,9 @@
 package io.github.k3portlock.cli;
 
-import io.github.k3portlock.internal.Addresses;
 import io.github.k3portlock.status.LockStatus;
 import io.github.k3portlock.status.PortHolder;
 import io.github.k3portlock.status.PortStatus;
 import io.github.k3portlock.status.State;
-import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -77,14 +75,6 @@ final class Report {
         out.sort(Comparator.comparing((PortHolder h) -> -count.get(h))
                 .thenComparing(Comparator.naturalOrder()));
         return out;
-    }
-
-    /**
-     * Formats an address as every portlock message does: {@code 127.0.0.1}, {@code ::1} (RFC 5952;
-     * core's one formatting helper).
-     */
-    static String host(InetAddress a) {
-        return Addresses.host(a);
     }
 
     /** Shortens {@code s} in the middle: a Java command line keeps its main class and arguments. */

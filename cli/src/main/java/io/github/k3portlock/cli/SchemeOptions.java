@@ -17,7 +17,8 @@ final class SchemeOptions {
                     "--range-start"),
             Args.Opt.value("N", "How many base ports keys are spread over (default 20000).",
                     "--range-size"),
-            Args.Opt.value("N", "Ports per key, odd, 1-15; the lock needs N/2+1 of them (default 3).",
+            Args.Opt.value("N",
+                    "Ports per key, odd, 1-15; the lock needs N/2+1 of them (default 3).",
                     "--port-count"),
             Args.Opt.flag("Also hash the key to an address in 127.0.0.0/8 (Linux; fewer collisions,"
                     + " not compatible with the Python original).", "--wide-loopback"));

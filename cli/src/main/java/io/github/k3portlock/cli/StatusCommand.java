@@ -1,17 +1,18 @@
 package io.github.k3portlock.cli;
 
 import io.github.k3portlock.LockPorts;
+import io.github.k3portlock.PortScheme;
 import io.github.k3portlock.status.LockStatus;
 import io.github.k3portlock.status.NameStatus;
 import io.github.k3portlock.status.PortHolder;
 import io.github.k3portlock.status.PortStatus;
 import io.github.k3portlock.status.State;
 import java.io.PrintWriter;
-import java.util.Locale;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Collectors;
 
 /** {@code portlock status KEY}: who holds the lock. */
@@ -25,8 +26,9 @@ final class StatusCommand {
                 "Owners are found on Linux through /proc; other users' processes, sockets bound"
                     + " without listening, and platforms without /proc show as unknown owners."),
             options(), 1, false,
-            List.of("", "Exit codes: 0 free; 1 held (a quorum of ports is taken); 2 bad arguments;"
-                    + " 3 cannot tell; 125 portlock cannot start."));
+            List.of("", "Exit codes: 0 free; 1 held (a quorum of ports is taken, or, on Linux and"
+                    + " with the original's port scheme, the Python original's name for KEY);"
+                    + " 2 bad arguments; 3 cannot tell; 125 portlock cannot start."));
 
     private final SchemeOptions scheme;
     private final String key;
@@ -56,10 +58,17 @@ final class StatusCommand {
             return Commands.helpOrVersion(SPEC, help, out);
         }
         LockPorts ports = Main.ports(SPEC, scheme, key);
+        boolean originals = isOriginals(Main.scheme(SPEC, scheme));
         LockStatus s = LockStatus.inspect(ports);
-        out.printf(Locale.ROOT, "lock '%s' is %s: %d of %d ports held, quorum %d, on %s%n", key,
-                s.state().name().toLowerCase(Locale.ROOT), s.heldCount(), ports.numbers().size(),
-                ports.quorum(), Report.host(ports.address()));
+        NameStatus name = linuxName();
+        // The original's users of this scheme hold the key by its name alone: held, whatever
+        // the ports say.
+        boolean byName = originals && name != null && name.held();
+        State state = byName ? State.HELD : s.state();
+        out.printf(Locale.ROOT, "lock '%s' is %s: %d of %d ports held, quorum %d, on %s%s%n", key,
+                state.name().toLowerCase(Locale.ROOT), s.heldCount(), ports.numbers().size(),
+                ports.quorum(), ports.addressText(),
+                byName ? "; its Linux name is held (the Python original's lock)" : "");
         for (PortStatus p : s.portStatuses()) {
             out.println(String.format(Locale.ROOT, "  %5d  %-7s  %-9s  %s", p.port(),
                     p.state().name().toLowerCase(Locale.ROOT), p.socketState().orElse(""), owner(p)).stripTrailing());
@@ -79,9 +88,11 @@ final class StatusCommand {
                     + " from the ephemeral range; no process holds it, and the kernel frees it"
                     + " within its TIME_WAIT period, about 60 s on Linux)");
         }
-        printLinuxName(out);
+        if (name != null) {
+            printLinuxName(name, originals, out);
+        }
         out.flush();
-        switch (s.state()) {
+        switch (state) {
             case FREE:
                 return 0;
             case HELD:
@@ -91,16 +102,28 @@ final class StatusCommand {
         }
     }
 
+    /** On Linux, who holds the Python original's name for the key; {@code null} elsewhere. */
+    private NameStatus linuxName() {
+        return Files.isReadable(Path.of("/proc/net/unix")) ? NameStatus.inspect(key) : null;
+    }
+
     /**
-     * On Linux, who holds the Python original's name for the key (the abstract Unix socket it
-     * binds instead of ports; Java 22+ processes with native access hold it too). Informative: the
-     * exit code stays about the ports' quorum.
+     * Whether keys map to the Python original's ports under {@code s}: then the original's users
+     * share the lock, and its name (the abstract Unix socket it binds instead of ports on Linux)
+     * holds the key.
      */
-    private void printLinuxName(PrintWriter out) {
-        if (!Files.isReadable(Path.of("/proc/net/unix"))) {
-            return;
-        }
-        NameStatus n = NameStatus.inspect(key);
+    static boolean isOriginals(PortScheme s) {
+        PortScheme d = PortScheme.DEFAULT;
+        return s.host().equals(d.host()) && s.rangeStart() == d.rangeStart()
+                && s.rangeSize() == d.rangeSize() && s.portCount() == d.portCount()
+                && s.wideLoopback() == d.wideLoopback();
+    }
+
+    /**
+     * Who holds the Python original's name for the key (Java 22+ processes with native access
+     * hold it too, beside the ports). It decides the exit code only with the original's scheme.
+     */
+    private static void printLinuxName(NameStatus n, boolean originals, PrintWriter out) {
         if (!n.held()) {
             out.printf(Locale.ROOT, "  name %s  free%n", n.name());
             return;
@@ -111,7 +134,8 @@ final class StatusCommand {
                         .collect(Collectors.joining(", "));
         out.printf(Locale.ROOT, "  name %s  held  %s%n", n.name(), by);
         out.println("  (the Python original's Linux name for this key: the original holds only the"
-                + " name, a Java 22+ process with native access holds it beside the ports)");
+                + " name, a Java 22+ process with native access holds it beside the ports"
+                + (originals ? ")" : "; another port scheme than the original's: not this lock)"));
     }
 
     private static String owner(PortStatus p) {

@@ -40,7 +40,8 @@ class ArgsTest {
         assertTrue(err.startsWith("portlock: option '--verbose' goes after the command, as in"
                 + " 'portlock run --verbose ...'\nUsage: portlock [-hV] COMMAND\n"), err);
         assertEquals(2, run("-n", "run", "k", "true"));
-        assertTrue(err.contains("option '-n' goes after the command, as in 'portlock run -n ...'"), err);
+        assertTrue(err.contains("option '-n' goes after the command, as in 'portlock run -n ...'"),
+                err);
         assertEquals(2, run("--host=::1", "status", "k"));
         assertTrue(err.contains("option '--host' goes after the command, as in"
                 + " 'portlock status --host ...'"), err);
@@ -67,7 +68,7 @@ class ArgsTest {
 
     @Test
     void parsesClustersAttachedValuesAndEndOfOptions() {
-        Args a = Args.parse(RunCommand.SPEC, List.of("-nvE75", "--host=::1", "k", "-x", "--", "y"));
+        Args a = Args.parse(RunOptions.SPEC, List.of("-nvE75", "--host=::1", "k", "-x", "--", "y"));
         assertTrue(a.has("--nonblock") && a.has("--verbose"));
         assertEquals("75", a.value("--conflict-exit-code"));
         assertEquals("::1", a.value("--host"));
@@ -93,6 +94,10 @@ class ArgsTest {
             {"ports", "--port-count", "three", "k"},
             {"lock"},
             {},
+            {"frob", "k"},
+            {"run", "k"},
+            {"run", "k", "--"},
+            {"run", "-q", "-v", "k", "true"},
         };
         String[] messages = {
             "Unknown option: '--nonblok' (did you mean '--nonblock'?)",
@@ -102,8 +107,12 @@ class ArgsTest {
             "option '--nonblock' takes no value",
             "Unmatched argument at index 1: 'extra'",
             "Invalid value for option '--port-count': 'three' is not an int",
-            "Unmatched argument at index 0: 'lock'",
+            "unknown command 'lock' (commands: run, status, ports)",
             "Missing a command: run, status or ports",
+            "unknown command 'frob' (commands: run, status, ports)",
+            "Missing required parameter: 'COMMAND'",
+            "Missing required parameter: 'COMMAND'",
+            "--quiet, --verbose are mutually exclusive",
         };
         for (int i = 0; i < bad.length; i++) {
             assertEquals(2, run(bad[i]), String.join(" ", bad[i]) + ": " + err);
@@ -111,6 +120,24 @@ class ArgsTest {
             assertTrue(err.contains("Usage: portlock"), err);
             assertFalse(err.contains("Exception"), err);
             assertEquals("", out);
+        }
+    }
+
+    @Test
+    void usageLinesNameEveryOption() {
+        for (Args.Spec spec : List.of(RunOptions.SPEC, PortsCommand.SPEC)) {
+            StringWriter w = new StringWriter();
+            Args.printSynopsis(spec, new PrintWriter(w));
+            String usage = w.toString().replaceAll("\\s+", " ");
+            for (Args.Opt o : spec.options()) {
+                String name = o.longName();
+                String shortName = o.names().size() > 1 ? o.names().get(0).substring(1) : null;
+                boolean listed = usage.contains("[" + name) || usage.contains(" " + name)
+                        || shortName != null && usage.matches("(?s).*\\[-[a-zA-Z]*" + shortName
+                                + "[a-zA-Z]*].*")
+                        || shortName != null && usage.contains("[-" + shortName + "=");
+                assertTrue(listed, name + " in " + usage);
+            }
         }
     }
 

@@ -70,7 +70,8 @@ final class Cli {
     static List<String> command(String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(
-                System.getProperty("java.home") + File.separator + "bin" + File.separator + "java"));
+                System.getProperty("java.home") + File.separator + "bin" + File.separator
+                        + "java"));
         // Quick start on a loaded 2-core box; the launcher script uses the same flags.
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-XX:TieredStopAtLevel=1");
@@ -81,7 +82,8 @@ final class Cli {
     }
 
     /** Runs portlock to completion with {@code stdin} as its input. */
-    static Result runWithInput(String stdin, String... args) throws IOException, InterruptedException {
+    static Result runWithInput(String stdin, String... args)
+            throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("portlock-it");
         Path in = dir.resolve("in");
         Path out = dir.resolve("out");

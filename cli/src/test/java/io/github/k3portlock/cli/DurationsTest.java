@@ -45,7 +45,8 @@ class DurationsTest {
             "3155760000.001", "9999999999999999999999h"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> Durations.parse(huge), huge);
-            assertTrue(e.getMessage().contains("duration '" + huge + "' is too long (at most 100 years"),
+            assertTrue(e.getMessage().contains("duration '" + huge
+                    + "' is too long (at most 100 years"),
                     e.getMessage());
         }
         assertEquals(Duration.ofDays(36_525), Durations.parse("36525d"), "100 years is accepted");

@@ -35,13 +35,15 @@ class EdgeCasesIT {
         long deadline = System.nanoTime() + Cli.DEADLINE.toNanos();
         while (!(Tcp.listedInTimeWait(t.numbers().get(0))
                 && Tcp.listedInTimeWait(t.numbers().get(1)))) {
-            assertTrue(System.nanoTime() - deadline < 0, "no TIME_WAIT listed on two ports of " + t);
+            assertTrue(System.nanoTime() - deadline < 0,
+                    "no TIME_WAIT listed on two ports of " + t);
             Thread.sleep(10); // polling /proc, the only way to see the kernel's state change
         }
 
         Cli.Result status = Cli.run("status", t.key());
         assertEquals(1, status.code, status.toString());
-        assertTrue(status.out.contains("time-wait  no process (closed connection)"), status.toString());
+        assertTrue(status.out.contains("time-wait  no process (closed connection)"),
+                status.toString());
         assertTrue(status.out.contains("frees it within its TIME_WAIT period"), status.toString());
         assertFalse(status.out.contains("owner unknown"), status.toString());
 

@@ -168,7 +168,8 @@ class LauncherIT {
 
         // A different jar (a new build): a new archive, the old one removed.
         Files.setLastModifiedTime(home.resolve("lib/portlock.jar"),
-                java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 86_400_000L));
+                java.nio.file.attribute.FileTime.fromMillis(
+                        System.currentTimeMillis() - 86_400_000L));
         Cli.Result rebuilt = launch(portlock, Map.of(), "status", Cli.freshKey());
         assertEquals(0, rebuilt.code, rebuilt.toString());
         assertEquals("", rebuilt.err);
@@ -216,7 +217,8 @@ class LauncherIT {
         try (Stream<Path> top = Files.list(into)) {
             List<Path> dirs = top.toList();
             assertEquals(1, dirs.size(), "one top directory in the archive: " + dirs);
-            assertTrue(dirs.get(0).getFileName().toString().startsWith("portlock-"), dirs.toString());
+            assertTrue(dirs.get(0).getFileName().toString().startsWith("portlock-"),
+                    dirs.toString());
             return dirs.get(0);
         }
     }
@@ -260,6 +262,7 @@ class LauncherIT {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
         pb.environment().remove("JAVA_HOME");
+        pb.environment().remove("PORTLOCK_JAVA_HOME");
         pb.environment().remove("PORTLOCK_JAVA_OPTS");
         pb.environment().remove("JDK_JAVA_OPTIONS");
         pb.environment().put("PORTLOCK_CACHE_DIR", cache().toString());

@@ -10,8 +10,9 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code portlock status} names who holds the Python original's Linux name of a key (issue 12):
- * a python3 process binds {@code "\0/portlock/" + KEY} exactly as the original does on Linux.
+ * {@code portlock status} names who holds the Python original's Linux name of a key, and says
+ * the key is held (exit 1) when the scheme is the original's: a python3 process binds
+ * {@code "\0/portlock/" + KEY} exactly as the original does on Linux.
  */
 class LinuxNameStatusIT {
     private static final String PEER = "import socket, sys\n"
@@ -21,7 +22,7 @@ class LinuxNameStatusIT {
             + "sys.stdin.readline()\n";
 
     @Test
-    void statusNamesTheProcessHoldingTheOriginalsNameAndKeepsTheExitCodeAboutPorts()
+    void statusNamesTheProcessHoldingTheOriginalsNameAndIsHeldForTheOriginalsScheme()
             throws Exception {
         assumeTrue(Files.isReadable(Path.of("/proc/net/unix")), "Linux only");
         String key = Cli.freshKey();
@@ -40,10 +41,17 @@ class LinuxNameStatusIT {
         try {
             Cli.awaitLine(peer, "HELD");
             Cli.Result r = Cli.run("status", key);
-            assertEquals(0, r.code, "the ports are free: exit 0 whatever holds the name\n" + r);
+            // The original holds the key by its name alone: held, on any Java.
+            assertEquals(1, r.code, "the original's name is held: exit 1\n" + r);
+            assertTrue(r.out.startsWith("lock '" + key + "' is held: 0 of 3 ports held"), r.out);
             // The command line is the peer's as /proc shows it (python3 may be a full path).
             assertTrue(r.out.contains("  name @/portlock/" + key + "  held  pid " + peer.pid()
                     + " (") && r.out.contains("python3"), r.out);
+
+            // Another port scheme is not the original's lock: its name decides nothing.
+            Cli.Result other = Cli.run("status", "--range-start=40001", key);
+            assertEquals(0, other.code, other.toString());
+            assertTrue(other.out.contains("another port scheme than the original's"), other.out);
         } finally {
             peer.destroyForcibly().waitFor();
         }

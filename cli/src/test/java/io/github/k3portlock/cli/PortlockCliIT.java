@@ -71,6 +71,29 @@ class PortlockCliIT {
     }
 
     @Test
+    void quietGivesUpSilentlyAsTheCronExampleWants() throws Exception {
+        String key = Cli.freshKey();
+        Process holder = Cli.startHolder(key);
+        try {
+            Cli.Result q = Cli.run("run", "--nonblock", "--conflict-exit-code", "0", "--quiet", key,
+                    "--", "echo", "must-not-run");
+            assertEquals(0, q.code, q.toString());
+            assertEquals("", q.out, q.toString());
+            assertEquals("", q.err, "silence, for cron: " + q);
+            Cli.Result t = Cli.run("run", "-q", "-w", "200ms", key, "--", "true");
+            assertEquals(1, t.code, t.toString());
+            assertEquals("", t.err, t.toString());
+            Cli.Result loud = Cli.run("run", "-n", "-E", "0", key, "--", "true");
+            assertTrue(loud.err.contains("not waiting"), "without -q: " + loud);
+        } finally {
+            Cli.destroyTree(holder);
+        }
+        Cli.Result free = Cli.run("run", "-q", key, "--", "sh", "-c", "echo ran >&2; exit 3");
+        assertEquals(3, free.code, free.toString());
+        assertEquals("ran\n", free.err, "COMMAND's own output is not silenced: " + free);
+    }
+
+    @Test
     void timeoutWaitsThenGivesUp() throws Exception {
         String key = Cli.freshKey();
         Process holder = Cli.startHolder(key);
@@ -81,11 +104,13 @@ class PortlockCliIT {
             assertTrue(r.err.contains("pid " + holder.pid()), r.toString());
             // The wait the CLI itself measured (the elapsed time here includes JVM start-up, so a
             // CLI that gave up early could hide in it), rounded down: at least the timeout.
-            Matcher waited = Pattern.compile("; gave up after (\\d+\\.\\d) s$").matcher(r.err.strip());
+            Matcher waited = Pattern.compile("; gave up after (\\d+\\.\\d) s$")
+                    .matcher(r.err.strip());
             assertTrue(waited.find(), r.toString());
             double seconds = Double.parseDouble(waited.group(1));
             assertTrue(seconds >= 1.5, "waited " + seconds + " s: " + r);
-            assertTrue(seconds < 30 && r.elapsed.compareTo(Duration.ofSeconds(30)) < 0, r.toString());
+            assertTrue(seconds < 30 && r.elapsed.compareTo(Duration.ofSeconds(30)) < 0,
+                    r.toString());
         } finally {
             Cli.destroyTree(holder);
         }
@@ -146,7 +171,8 @@ class PortlockCliIT {
             LockPorts ports = PortScheme.DEFAULT.lockPorts(Cli.freshKey());
             InetSocketAddress plainAt = ports.socketAddresses().get(0);
             InetSocketAddress listenAt = ports.socketAddresses().get(2);
-            try (Socket plain = new Socket(); ServerSocketChannel listener = ServerSocketChannel.open()) {
+            try (Socket plain = new Socket();
+                    ServerSocketChannel listener = ServerSocketChannel.open()) {
                 plain.setReuseAddress(false);
                 try {
                     plain.bind(plainAt); // bound, never listening: invisible in /proc/net/tcp
@@ -333,7 +359,7 @@ class PortlockCliIT {
             assertTrue(holder.waitFor(60, TimeUnit.SECONDS));
             assertEquals(128 + 15, holder.exitValue());
             long waitedMs = (System.nanoTime() - start) / 1_000_000;
-            assertTrue(waitedMs >= RunCommand.GRACE_SECONDS * 1000 - 500,
+            assertTrue(waitedMs >= CommandTree.GRACE_SECONDS * 1000 - 500,
                     "waited the grace period first: " + waitedMs + " ms");
             for (ProcessHandle h : command) {
                 assertTrue(Cli.gone(h), "pid " + h.pid() + " still runs after the CLI exited");
@@ -369,10 +395,11 @@ class PortlockCliIT {
             {"--address", "status", key},
         };
         String[] messages = {
-            "Missing a command", "Unmatched argument", "Unknown option: '--nonblok'",
+            "Missing a command", "unknown command 'lock'", "Unknown option: '--nonblok'",
             "mutually exclusive", "'soon' is not a duration", "duration '-5s' must not be negative",
             "duration 'PT9999999999H' is too long (at most 100 years",
-            "Missing required parameter: 'COMMAND'", "Missing COMMAND", "lock key must not be empty",
+            "Missing required parameter: 'COMMAND'", "Missing required parameter: 'COMMAND'",
+            "lock key must not be empty",
             "--conflict-exit-code must be 0-255, got 256", "port count must be odd",
             "Missing required parameter: 'KEY'", "host must be an IP literal", "must lie within",
             "option '--verbose' goes after the command, as in 'portlock run --verbose ...'",
@@ -401,7 +428,8 @@ class PortlockCliIT {
         }
         Cli.Result top = Cli.run("--help");
         assertEquals(0, top.code, top.toString());
-        assertTrue(Pattern.compile("^\\s+run\\s", Pattern.MULTILINE).matcher(top.out).find(), top.out);
+        assertTrue(Pattern.compile("^\\s+run\\s", Pattern.MULTILINE).matcher(top.out).find(),
+                top.out);
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.github.k3portlock.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.ServerSocket;
@@ -31,7 +32,8 @@ class ZooKeeperCliIT {
     @BeforeEach
     void startServer() throws Exception {
         server = new TestingServer(true);
-        curator = CuratorFrameworkFactory.newClient(server.getConnectString(), new RetryOneTime(100));
+        curator = CuratorFrameworkFactory.newClient(server.getConnectString(),
+                new RetryOneTime(100));
         curator.start();
         assertTrue(curator.blockUntilConnected(60, TimeUnit.SECONDS));
     }
@@ -44,7 +46,7 @@ class ZooKeeperCliIT {
 
     /** The lock's nodes: the children of /k3portlock/KEY (a fresh key needs no escaping). */
     private List<String> nodes(String key) throws Exception {
-        String path = RunCommand.ZK_DEFAULT_ROOT + "/" + key;
+        String path = RunOptions.ZK_DEFAULT_ROOT + "/" + key;
         return curator.checkExists().forPath(path) == null ? List.of()
                 : curator.getChildren().forPath(path);
     }
@@ -73,7 +75,8 @@ class ZooKeeperCliIT {
 
             Cli.Result t = Cli.run("run", "--zookeeper", zk, "-w", "1500ms", key, "--", "true");
             assertEquals(1, t.code, t.toString());
-            Matcher waited = Pattern.compile("; gave up after (\\d+\\.\\d) s$").matcher(t.err.strip());
+            Matcher waited = Pattern.compile("; gave up after (\\d+\\.\\d) s$")
+                    .matcher(t.err.strip());
             assertTrue(waited.find(), t.toString());
             assertTrue(Double.parseDouble(waited.group(1)) >= 1.4, t.toString());
             // The refused and timed-out runs closed their sessions: only the holder's node is left.
@@ -140,6 +143,57 @@ class ZooKeeperCliIT {
     }
 
     @Test
+    void nonblockGivesUpOnAnUnreachableEnsembleWithinItsConnectionTimeout() throws Exception {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        String zk = "127.0.0.1:" + closed;
+        Cli.Result r = Cli.run("run", "--nonblock", "--zookeeper", zk, Cli.freshKey(), "--",
+                "echo", "must-not-run");
+        assertEquals(Main.FAILED, r.code, r.toString());
+        assertEquals("", r.out, r.toString());
+        assertTrue(r.err.startsWith("portlock: cannot reach ZooKeeper at " + zk + " within "
+                + RunOptions.ZK_NONBLOCK_CONNECTION_SECONDS + ".0 s"), r.toString());
+        // The 2 s connection timeout plus a JVM's start-up and exit on a loaded machine; the
+        // 15 s one of a waiting run would exceed it.
+        assertTrue(r.elapsed.compareTo(Duration.ofSeconds(12)) < 0, r.toString());
+    }
+
+    @Test
+    void aConnectStringWithABadPortIsAUsageError() throws Exception {
+        for (String zk : List.of("127.0.0.1:notaport", "127.0.0.1:99999")) {
+            Cli.Result r = Cli.run("run", "--nonblock", "--zookeeper", zk, Cli.freshKey(), "--",
+                    "echo", "must-not-run");
+            assertEquals(Main.USAGE, r.code, r.toString());
+            assertTrue(r.err.startsWith("portlock: Invalid value for option '--zookeeper': '" + zk
+                    + "'"), r.toString());
+            assertTrue(r.err.contains("expected HOST:PORT[,HOST:PORT...][/CHROOT]"), r.toString());
+            assertFalse(r.err.contains("cannot reach"), r.toString());
+            assertEquals("", r.out, r.toString());
+        }
+    }
+
+    @Test
+    void aMissingChrootIsNamed() throws Exception {
+        String chroot = "/no-such-chroot-" + Cli.freshKey();
+        String zk = server.getConnectString() + chroot;
+        Cli.Result r = Cli.run("run", "--nonblock", "--zookeeper", zk, Cli.freshKey(), "--",
+                "echo", "must-not-run");
+        assertEquals(Main.FAILED, r.code, r.toString());
+        assertEquals("", r.out, r.toString());
+        assertTrue(r.err.contains("the chroot " + chroot + " does not exist"), r.toString());
+        assertEquals(1, r.err.strip().lines().count(), "one line: " + r);
+        assertNull(curator.checkExists().forPath(chroot), "nothing was created");
+
+        curator.create().forPath(chroot);
+        Cli.Result ok = Cli.run("run", "--nonblock", "--zookeeper", zk, Cli.freshKey(), "--",
+                "echo", "ran");
+        assertEquals(0, ok.code, ok.toString());
+        assertEquals("ran\n", ok.out, ok.toString());
+    }
+
+    @Test
     void lostConnectionEndsTheCommandAndExitsLost() throws Exception {
         String key = Cli.freshKey();
         Path dir = Files.createTempDirectory("portlock-zk");
@@ -151,7 +205,7 @@ class ZooKeeperCliIT {
             ProcessHandle command = Cli.awaitPidFile(pidFile);
             server.stop(); // the connection drops: SUSPENDED, the lock may pass to another host
             assertTrue(holder.waitFor(60, TimeUnit.SECONDS), "portlock did not end");
-            assertEquals(RunCommand.LOST, holder.exitValue());
+            assertEquals(Main.LOST, holder.exitValue());
             Cli.await("the command ended", () -> Cli.gone(command));
             assertFalse(command.isAlive() && !Cli.gone(command));
         } finally {

@@ -1,12 +1,23 @@
 package io.github.k3portlock.internal;
 
+import java.util.concurrent.atomic.AtomicBoolean;
+
 /**
  * The native calls behind the Python original's Linux name (an abstract Unix socket): this Java
  * 17 version cannot make them and only says why. The core jar is a multi-release jar: on Java 22
  * or later its {@code META-INF/versions/22} copy of this class replaces this one and makes them
- * through the Foreign Function &amp; Memory API. Stateless; thread-safe.
+ * through the Foreign Function &amp; Memory API.
+ *
+ * <p>When this version runs on Java 22 or later on Linux, the Java 22 classes are missing (a jar
+ * built where no JDK 22+ was found, a classes directory, or a repackaged jar without
+ * {@code Multi-Release: true}); if native access is enabled, which asks for the name, the reason
+ * is logged once as a WARNING to {@code System.getLogger("io.github.k3portlock")}. Stateless
+ * after initialisation; thread-safe.
  */
 final class AbstractName {
+    /** Whether the WARNING was logged: once per class loader. */
+    private static final AtomicBoolean WARNED = new AtomicBoolean();
+
     private AbstractName() {
     }
 
@@ -25,9 +36,25 @@ final class AbstractName {
                     + " (the Foreign Function & Memory API); run on Java 22+ with "
                     + NameBinder.flag();
         }
-        return "this is Java " + feature + ", but the Java 22 classes of k3portlock-core were not"
-                + " loaded: put the k3portlock-core jar (a multi-release jar) on the class or"
-                + " module path, not its classes directory";
+        String why = "this is Java " + feature + ", but "
+                + MissingJava22.why(MissingJava22.codeSource());
+        if (nativeAccessEnabled() && WARNED.compareAndSet(false, true)) {
+            System.getLogger("io.github.k3portlock").log(System.Logger.Level.WARNING,
+                    "k3portlock cannot hold the Python original's Linux name, so it does not"
+                            + " exclude the original on this host: " + why);
+        }
+        return why;
+    }
+
+    /** {@code Module.isNativeAccessEnabled()} (Java 22+), through reflection. */
+    private static boolean nativeAccessEnabled() {
+        try {
+            Object on = Module.class.getMethod("isNativeAccessEnabled")
+                    .invoke(AbstractName.class.getModule());
+            return Boolean.TRUE.equals(on);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return false;
+        }
     }
 
     /**

@@ -50,21 +50,27 @@ import java.util.stream.Collectors;
  * binds it and closed at once. The probe finds what Linux does not list anywhere in {@code /proc}:
  * a socket bound without listening (how many plain programs hold a port, and how the Python
  * k3portlock holds its ports in its TCP mode, which it uses off Linux; on Linux the Python library
- * binds an abstract Unix socket instead, which this class does not look for), whose owner
- * therefore stays unknown. Two kinds of entry may or may not keep the lock from binding, and
- * are named only when a probe finds the port in use: a closed connection in TIME_WAIT (it blocks
- * unless both it and the lock's socket set {@code SO_REUSEADDR}; reported as
+ * binds an abstract Unix socket instead, which {@link NameStatus} looks for), whose owner
+ * therefore stays unknown. Only a listening socket holds a port for certain. Three kinds of entry
+ * may or may not keep the lock from binding, and are named only when a probe finds the port in
+ * use: the local end of a connection (it blocks unless both it and the lock's socket set
+ * {@code SO_REUSEADDR}, which {@code /proc} does not show; a waiter's connection to another
+ * lock's port sets it, so a waiter whose local port happens to be one of this lock's ports is
+ * no holder), a closed connection in TIME_WAIT (the same rule; reported as
  * {@link PortStatus#isTimeWait()}: no process, and the port frees itself within the kernel's
  * TIME_WAIT period, about 60 s on Linux), and, on an IPv4 lock address, a socket on the IPv6
  * wildcard {@code ::} (it blocks when dual-stack, not with {@code IPV6_V6ONLY}, which
  * {@code /proc} does not show). So {@link State#HELD} for the lock means that a quorum of its
- * ports cannot be bound. Where there is no {@code /proc} (macOS, Windows),
- * every port is probed: its state is known, its owner is not. A port the probe cannot bind for a
- * reason other than contention (address not local, permission denied) is
- * {@link State#UNKNOWN}. Nothing is thrown, with one exception: when this process is
- * out of file descriptors, neither {@code /proc} nor a probe can be read, and an answer made of
- * unknowns would hide why; {@link #inspect(LockPorts)} then throws a {@link PortlockException}
- * saying so.
+ * ports cannot be bound, and {@link State#FREE} that a {@link Portlock#tryLock()} on the same
+ * ports would have succeeded at that moment. When the probe finds a port in use and
+ * {@code /proc} lists only such entries on it, they are named: one of them holds the port, or a
+ * socket bound without listening that {@code /proc} does not list. Where there is no
+ * {@code /proc} (macOS, Windows), every port is probed: its state is known, its owner is not.
+ * A port the probe cannot bind for a reason other than contention (address not local,
+ * permission denied) is {@link State#UNKNOWN}. Nothing is thrown, with one exception: when this
+ * process is out of file descriptors, neither {@code /proc} nor a probe can be read, and an
+ * answer made of unknowns would hide why; {@link #inspect(LockPorts)} then throws a
+ * {@link PortlockException} saying so.
  *
  * <p><b>A snapshot, and a light touch.</b> The answer describes a moment and may be stale when it
  * is returned; it is for diagnostics, never for deciding whether to take the lock (use
@@ -74,9 +80,7 @@ import java.util.stream.Collectors;
  * port finds no quorum, so a {@link Portlock#tryLock()} returns {@code false} and an
  * {@link Portlock#acquire()} tries again at its next attempt. Do not inspect in a tight loop beside
  * acquirers that must not miss. Scanning every process's descriptors takes a few to tens of
- * milliseconds on a busy host, and is skipped when no port has a visible socket. Best-effort: a
- * connection's local end is counted as holding its port even when its {@code SO_REUSEADDR} would
- * let the lock bind.
+ * milliseconds on a busy host, and is skipped when no port has a visible socket.
  *
  * <p>An interrupt does not spoil an inspection: the calling thread's interrupt status is cleared
  * while {@code /proc} is read and the ports are probed, and restored before returning.
@@ -155,12 +159,13 @@ public final class LockStatus {
             }
         }
 
-        // Per port, the sockets that occupy it for certain, and those that may: a TIME_WAIT entry
-        // (it blocks a bind unless both sides set SO_REUSEADDR) and, on an IPv4 lock address, a
-        // socket on the IPv6 wildcard (it blocks only when dual-stack, and /proc/net/tcp6 cannot
-        // tell IPV6_V6ONLY). A port with only the latter is probed; they are named only when the
-        // probe finds the port in use. Socket-less entries (inode 0: a SYN_RECV request) never
-        // count.
+        // Per port, the sockets that occupy it for certain (a listener), and those that may: the
+        // local end of a connection and a TIME_WAIT entry (each blocks a bind unless both it and
+        // the lock's socket set SO_REUSEADDR, as a waiter's connection does, and /proc does not
+        // show the option) and, on an IPv4 lock address, a socket on the IPv6 wildcard (it blocks
+        // only when dual-stack, and /proc/net/tcp6 cannot tell IPV6_V6ONLY). A port with only the
+        // latter is probed; they are named only when the probe finds the port in use.
+        // Socket-less entries (inode 0: a SYN_RECV request) never count.
         List<List<ProcNet.Socket>> sure = new ArrayList<>();
         List<List<ProcNet.Socket>> maybe = new ArrayList<>();
         Set<Long> inodes = new HashSet<>();
@@ -175,7 +180,8 @@ public final class LockStatus {
                     possible.add(s);
                 } else if (s.inode() == 0) {
                     continue;
-                } else if (ProcNet.mayNotOccupy(s.address(), target.address())) {
+                } else if (s.state() != ProcNet.LISTEN
+                        || ProcNet.mayNotOccupy(s.address(), target.address())) {
                     possible.add(s);
                     inodes.add(s.inode());
                 } else {

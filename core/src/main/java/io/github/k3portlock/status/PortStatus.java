@@ -20,7 +20,8 @@ import java.util.stream.Collectors;
  *     as the Python k3portlock's TCP mode, used off Linux, holds its ports; Linux lists such
  *     sockets nowhere in {@code /proc}, so their owner is unknown), {@code connected} (the local
  *     end of a connection, e.g. an outgoing connection that took the port from the ephemeral
- *     range), {@code time-wait} (a closed connection that the kernel keeps for its TIME_WAIT
+ *     range; reported only when a probe finds the port in use, as a waiter's connection, with
+ *     {@code SO_REUSEADDR}, does not keep the lock from binding), {@code time-wait} (a closed connection that the kernel keeps for its TIME_WAIT
  *     period, about 60 s on Linux: no process holds it, it has no holders and no uid, and the
  *     port frees itself; see {@link #isTimeWait()}), another TCP state, or {@code in use} where
  *     there is no {@code /proc} to tell; empty for a port that is not held

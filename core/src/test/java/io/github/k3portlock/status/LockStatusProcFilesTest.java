@@ -134,7 +134,9 @@ class LockStatusProcFilesTest {
         process(4242, "java\0-jar\0app.jar\0mylock\0", 501, 502);
         process(4243, "", 999);
 
-        LockStatus s = LockStatus.inspect(target, proc, FREE);
+        // A socket in another state than LISTEN may set SO_REUSEADDR and then not block the
+        // lock: the probe tells, and here it finds 44657 in use.
+        LockStatus s = LockStatus.inspect(target, proc, inUse(44657));
         assertEquals(State.HELD, s.state(), s.toString());
         assertEquals(3, s.heldCount());
         PortStatus p0 = s.portStatuses().get(0);
@@ -158,13 +160,34 @@ class LockStatusProcFilesTest {
         String lo = hex(127, 0, 0, 1);
         write("tcp", line(0, lo, 44655, 0x06, 0, 0)   // TIME_WAIT
                 + line(1, lo, 44656, 0x03, 0, 0)      // SYN_RECV request: no socket yet
-                + line(2, lo, 44657, 0x01, 1000, 601)); // local end of a connection: taken
-        LockStatus s = LockStatus.inspect(target, proc, FREE);
+                + line(2, lo, 44657, 0x01, 1000, 601)); // local end of a connection
+        process(4244, "java\0Waiter\0", 601);
+        // A connection's local end blocks the lock only without SO_REUSEADDR (a waiter's sets
+        // it): the probe tells. Here it finds the port in use.
+        LockStatus s = LockStatus.inspect(target, proc, inUse(44657));
         assertEquals(State.FREE, s.portStatuses().get(0).state());
         assertEquals(State.FREE, s.portStatuses().get(1).state());
         assertEquals(State.HELD, s.portStatuses().get(2).state());
         assertEquals(Optional.of("connected"), s.portStatuses().get(2).socketState());
+        assertEquals(List.of(4244L), s.holders().stream().map(PortHolder::pid)
+                .collect(Collectors.toList()));
         assertEquals(State.FREE, s.state(), "one port of three is not a quorum");
+
+        // Here the probe binds beside it, as beside a waiter's connection: free, nobody named.
+        LockStatus free = LockStatus.inspect(target, proc, FREE);
+        assertEquals(State.FREE, free.portStatuses().get(2).state(), free.toString());
+        assertTrue(free.holders().isEmpty(), free.toString());
+    }
+
+    /** A probe that finds {@code port} in use and every other port free. */
+    private static PortBinder inUse(int... ports) {
+        return PortBinder.binding((ch, a, backlog) -> {
+            for (int p : ports) {
+                if (a.getPort() == p) {
+                    throw new BindException("Address already in use");
+                }
+            }
+        });
     }
 
     @Test
@@ -179,11 +202,8 @@ class LockStatusProcFilesTest {
         process(99, "python3\0-m\0http.server\0", 701, 702);
         // [::] covers 127.0.0.1 only when dual-stack, which /proc does not show: the probe tells
         // (issue 14), and here it finds 44655 in use.
-        LockStatus s = LockStatus.inspect(target, proc, PortBinder.binding((ch, a, backlog) -> {
-            if (a.getPort() == 44655) {
-                throw new BindException("Address already in use");
-            }
-        }));
+        // The bound (not listening) socket on 44656 may set SO_REUSEADDR: the probe tells too.
+        LockStatus s = LockStatus.inspect(target, proc, inUse(44655, 44656));
         assertEquals(State.HELD, s.portStatuses().get(0).state(), s.toString());
         assertEquals(State.HELD, s.portStatuses().get(1).state(), s.toString());
         assertEquals(State.FREE, s.portStatuses().get(2).state(), s.toString());
