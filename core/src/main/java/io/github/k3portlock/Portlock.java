@@ -42,7 +42,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Fairness.</b> A waiter queues on its line to the holder with a ticket (its wait start);
  * a release hands the lock to the oldest ticket, in any process, and this JVM does not take the
- * key again before that waiter had its turn (at most 5 ms if it never comes). A waiter is
+ * key again before that waiter had its turn (at most 20 ms if it never comes). A waiter is
  * overtaken only by older tickets, by a process whose very first attempt lands in the hand-over
  * gap (it had not queued yet), and by locks that only poll (the Python original, a barging lock);
  * after being overtaken it keeps its ticket and is first at the next release. A crash of the
@@ -144,7 +144,7 @@ public final class Portlock implements AutoCloseable {
      *
      * @return {@code true} if the calling thread now holds the lock (including when it already
      *     did); {@code false} if another process, instance or thread holds it, or if this JVM
-     *     just released it to a waiter that has not taken it yet (a fair lock; 5 ms at most)
+     *     just released it to a waiter that has not taken it yet (a fair lock; 20 ms at most)
      * @throws PortlockException if a port cannot be bound for a reason other than contention
      *     (address not local, permission denied, too many open files)
      */
