@@ -1,6 +1,8 @@
 package io.github.k3portlock;
 
 import io.github.k3portlock.internal.Checks;
+import io.github.k3portlock.internal.FairWait;
+import io.github.k3portlock.internal.HandOverYield;
 import io.github.k3portlock.internal.LockErrors;
 import io.github.k3portlock.internal.LockEvents;
 import io.github.k3portlock.internal.ModeHold;
@@ -39,9 +41,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * the same key in this JVM, by any instance. No monitor is held while waiting, so virtual threads
  * do not pin.
  *
- * <p><b>Scope.</b> The lock is advisory, per network namespace, and not access-controlled: any
- * local process that binds the ports blocks it. A stranger on one of the three ports (an outgoing
- * connection using an ephemeral port, say) does not block it; the quorum absorbs one.
+ * <p><b>Fairness and scope</b>: see the {@linkplain io.github.k3portlock package} page (a
+ * release hands the lock to the process that waited longest; {@link Builder#barging(boolean)}).
  *
  * <p><b>Modes.</b> A lock built with {@link Builder#mode(LockMode) mode(SHARED)} holds the key
  * together with other shared holders and excludes exclusive ones; see {@link LockMode}.
@@ -57,6 +58,8 @@ public final class Portlock implements AutoCloseable {
     private final long sleepNanos;
     /** How this lock takes its hold in its mode, and the writer gate of its waits. */
     private final ModeHold hold;
+    /** Releases hand the key to the oldest waiter (not barging, not shared: see barging). */
+    private final boolean fair;
 
     private final ReentrantLock mutex = new ReentrantLock();
     private final Condition released = mutex.newCondition();
@@ -108,11 +111,12 @@ public final class Portlock implements AutoCloseable {
     }
 
     Portlock(LockPorts target, Duration timeout, Duration sleepTime, PortBinder binder) {
-        this(target, timeout, sleepTime, binder, LockMode.EXCLUSIVE);
+        this(target, timeout, sleepTime, binder, LockMode.EXCLUSIVE, false);
     }
 
     Portlock(LockPorts target, Duration timeout, Duration sleepTime, PortBinder binder,
-            LockMode mode) {
+            LockMode mode, boolean barging) {
+        this.fair = !barging && mode == LockMode.EXCLUSIVE;
         this.target = target;
         this.timeoutNanos = Checks.nanos(Checks.timeout(target.key(), timeout));
         this.sleepNanos = Checks.nanos(Checks.positive(target.key(), "sleepTime", sleepTime));
@@ -135,20 +139,32 @@ public final class Portlock implements AutoCloseable {
      * Tries once to take the lock, without waiting.
      *
      * @return {@code true} if the calling thread now holds the lock (including when it already
-     *     did); {@code false} if another process, instance or thread holds it
+     *     did); {@code false} if another process, instance or thread holds it, or if this JVM
+     *     just released it to a waiter that has not taken it yet (a fair lock; 20 ms at most)
      * @throws PortlockException if a port cannot be bound for a reason other than contention
      *     (address not local, permission denied, too many open files)
      */
     public boolean tryLock() {
+        return tryLock(false);
+    }
+
+    /** One attempt; {@code chosen}: the releasing holder promised the key to this waiter. */
+    private boolean tryLock(boolean chosen) {
         Thread me = Thread.currentThread();
         mutex.lock();
         try {
             if (owner != null) {
                 return owner == me;
             }
+            if (!chosen && fair && HandOverYield.isPending(target)) {
+                return false; // this JVM just handed the key to a waiter: its turn first
+            }
             PortHandle h = hold.tryAcquire();
             if (h == null) {
                 return false;
+            }
+            if (chosen) {
+                HandOverYield.kept(target);
             }
             owner = me;
             handle = h;
@@ -161,10 +177,8 @@ public final class Portlock implements AutoCloseable {
 
     /**
      * Takes the lock, waiting up to the timeout. Attempts are made every {@code sleepTime}, and
-     * one last attempt at the deadline; the sleep time never stretches the timeout. Between
-     * attempts the thread waits on a connection to a port of the holder, when the holder listens
-     * (every {@code Portlock} and {@code AsyncPortlock} does), and attempts again the moment the
-     * holder's port closes (release, crash, {@code kill -9}) instead of at its next poll.
+     * one last attempt at the deadline; the sleep time never stretches the timeout. A waiter
+     * is woken by the holder's release or crash, in turn (see the package page's "Fairness").
      *
      * @throws PortlockTimeoutException if the lock is still held elsewhere at the deadline
      * @throws PortlockException if a port cannot be bound for a reason other than contention
@@ -173,24 +187,22 @@ public final class Portlock implements AutoCloseable {
      */
     public void acquire() {
         long start = System.nanoTime();
-        AcquirePauses pauses = new AcquirePauses(this);
         WriterGate gate = hold.waitingWriter();
-        try {
+        try (FairWait wait = new FairWait(target, this::pause, this::hasLocked)) {
             while (true) {
-                if (tryLock()) {
+                long waited = System.nanoTime() - start;
+                boolean last = waited >= timeoutNanos;
+                if ((last || wait.mayAttempt()) && tryLock(wait.chosen())) {
                     return;
                 }
-                long waited = System.nanoTime() - start;
-                long remaining = timeoutNanos - waited;
-                if (remaining <= 0) {
+                if (last) {
                     throw LockErrors.timedOut(target, Duration.ofNanos(waited));
                 }
                 gate.declare(); // a waiting writer keeps new readers out (see LockMode)
-                pauses.pause(Math.min(sleepNanos, remaining));
+                wait.pause(Math.min(sleepNanos, timeoutNanos - waited));
             }
         } finally {
             gate.close(); // after the lock is taken: readers then wait for the lock itself
-            pauses.close();
         }
     }
 
@@ -229,7 +241,7 @@ public final class Portlock implements AutoCloseable {
             PortHandle h = handle;
             handle = null;
             owner = null;
-            h.release();
+            h.release(fair);
             released.signal();
             LockEvents.held(target.key(), heldSince);
         } finally {
@@ -305,6 +317,7 @@ public final class Portlock implements AutoCloseable {
         private Duration sleepTime = DEFAULT_SLEEP_TIME;
         private PortScheme scheme = PortScheme.DEFAULT;
         private LockMode mode = LockMode.EXCLUSIVE;
+        private boolean barging;
 
         private Builder(String key) {
             this.key = key;
@@ -359,6 +372,19 @@ public final class Portlock implements AutoCloseable {
         }
 
         /**
+         * Makes the lock barging (default: fair): a release wakes every waiter at once (they
+         * race) and this process may take the key again at once. More throughput for very short
+         * sections, at the cost of starving other processes. Shared holds always barge.
+         *
+         * @param barging {@code true} for an unfair lock
+         * @return this builder
+         */
+        public Builder barging(boolean barging) {
+            this.barging = barging;
+            return this;
+        }
+
+        /**
          * Builds the lock.
          *
          * @return a new, unlocked {@link Portlock}
@@ -367,7 +393,7 @@ public final class Portlock implements AutoCloseable {
          */
         public Portlock build() {
             return new Portlock(scheme.lockPorts(key), timeout, sleepTime, PortBinder.DEFAULT,
-                    mode);
+                    mode, barging);
         }
     }
 }

@@ -106,6 +106,11 @@ final class KeyHold {
         return gate != null && gate.held();
     }
 
+    /** Tells whether a release hands the key over in turn: exclusive locks only. */
+    boolean handsOver() {
+        return mode != null && !mode.shared();
+    }
+
     /**
      * Tells whether a wake line helps: a lock's waiters watch the holder's port; a semaphore's
      * poll, as any of several holders may release first and a line watches only one.

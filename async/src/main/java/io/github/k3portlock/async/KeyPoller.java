@@ -4,6 +4,7 @@ import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.PortlockException;
 import io.github.k3portlock.PortlockTimeoutException;
 import io.github.k3portlock.internal.PortHandle;
+import io.github.k3portlock.internal.WakeLine;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.locks.ReentrantLock;
@@ -143,8 +144,8 @@ final class KeyPoller {
     /** The first attempt for {@code w} on an idle key, on the caller's thread. */
     private void startIdleLocked(Acquisition w, long now, DeferredCompletions out) {
         PortHandle ph;
-        try {
-            ph = hold.tryAcquire();
+        try { // not while this JVM's release promised the key to a waiter: it queues instead
+            ph = line.mayAttemptLocked(false) ? hold.tryAcquire() : null;
         } catch (Throwable e) {
             ph = null;
             out.fail(w, Failures.unexpected(target, e));
@@ -234,7 +235,7 @@ final class KeyPoller {
             long now = owner.now();
             if (phase == Phase.POLLING && queue.hasLive() && timer.attemptDue(
                     queue.firstLiveTimed(), now, owner.backoff.firstDelayNanos())) {
-                attemptLocked(timer.meantFor(now), now, out, false);
+                attemptLocked(timer.meantFor(now), now, out, null);
             }
             queue.expire(now, x -> out.fail(x, timeout(x, now)));
             scheduleLocked(now, out);
@@ -243,10 +244,11 @@ final class KeyPoller {
 
     /** One bind attempt for the waiters; a success goes to the first live one not expired. */
     private void attemptLocked(long expiredBefore, long now, DeferredCompletions out,
-            boolean woken) {
+            WakeLine.Result woke) { // null: the timer's attempt
+        boolean barred = !line.mayAttemptLocked(woke == WakeLine.Result.YOURS);
         PortHandle ph;
         try {
-            ph = hold.tryAcquire();
+            ph = barred ? null : hold.tryAcquire();
         } catch (Throwable e) {
             // A permanent failure (address not local, out of file descriptors): it would fail the
             // same way for every waiter, so fail them all now rather than at their deadlines.
@@ -255,15 +257,14 @@ final class KeyPoller {
         }
         if (ph == null) {
             int failures = timer.failedAgain();
-            timer.pollAt(now + (line.isConnected() ? line.connectedPollNanos()
-                    : owner.backoffNanos(failures)));
-            if (woken) {
+            timer.pollAt(now + line.pollNanos(barred, now, owner.backoffNanos(failures)));
+            if (woke == WakeLine.Result.RESET) {
                 line.wokeInVainLocked(now);
             }
             startWakeLocked(now, out);
             return;
         }
-        if (woken) {
+        if (woke == WakeLine.Result.RESET) {
             line.usefulLocked();
         }
         Acquisition w = queue.takeNext(expiredBefore, x -> out.fail(x, timeout(x, now)));
@@ -284,7 +285,7 @@ final class KeyPoller {
             moveTo(Phase.IDLE);
             heldSince = null;
             line.stopLocked(out.io);
-            ports.release();
+            ports.release(hold.handsOver());
         } else {
             grantLocked(w, ports, out);
         }
@@ -307,9 +308,8 @@ final class KeyPoller {
     }
 
     /**
-     * Sets the single timer of this key to the next instant something is due. Guarded by the lock
-     * together with the done-checks, so that nothing is scheduled for a key whose waiters are all
-     * done. Retires the poller when nothing is left to do.
+     * Sets this key's timer to the next instant something is due (under the lock, with the
+     * done-checks: nothing for a key whose waiters are done); retires an idle poller.
      */
     private void scheduleLocked(long now, DeferredCompletions out) {
         if (!queue.hasLive()) {
@@ -368,13 +368,13 @@ final class KeyPoller {
         });
     }
 
-    /** The read of line {@code gen} ended (wake thread): a reset is a release; attempt now. */
-    void wakeEnded(long gen, boolean reset) {
+    /** The read of line {@code gen} ended (wake thread): a release, attempt (WAIT: barred). */
+    void wakeEnded(long gen, WakeLine.Result result, long waitMicros) {
         locked(out -> {
-            if (line.endedLocked(gen, reset, out.io) && phase == Phase.POLLING
-                    && queue.hasLive()) {
-                long now = owner.now();
-                attemptLocked(now, now, out, true);
+            long now = owner.now();
+            WakeLine.Result r = line.endedLocked(gen, result, waitMicros, now, out.io);
+            if (r != null && phase == Phase.POLLING && queue.hasLive()) {
+                attemptLocked(now, now, out, r);
                 queue.expire(now, x -> out.fail(x, timeout(x, now)));
                 scheduleLocked(now, out);
             }

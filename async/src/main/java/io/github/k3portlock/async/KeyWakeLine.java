@@ -2,11 +2,15 @@ package io.github.k3portlock.async;
 
 import io.github.k3portlock.LockPorts;
 import io.github.k3portlock.internal.Descriptors;
+import io.github.k3portlock.internal.HandOverYield;
+import io.github.k3portlock.internal.Ticket;
+import io.github.k3portlock.internal.WakeLine;
 import io.github.k3portlock.internal.WakePolicy;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +31,15 @@ import java.util.concurrent.atomic.LongAdder;
  * attempt. Lines are set up by {@link WakePolicy#prepare}: {@code SO_LINGER=0} makes their close
  * a reset, which leaves nothing on either side (no {@code CLOSE_WAIT} on the holder's port, no
  * {@code FIN_WAIT2} or {@code TIME_WAIT} here).
+ *
+ * <p><b>Fairness across processes.</b> Each line carries the {@link Ticket} of the poller's polling
+ * session (issued with its first line, kept until the poller stops polling), so the key's waiters
+ * in this JVM queue as one waiter that started when the session did, and keep their place when the
+ * line reconnects. The holder's verdict ({@link io.github.k3portlock.internal.HandOver}) decides
+ * the next attempt: {@code YOURS} attempts at once, even while this JVM's own promise is pending
+ * ({@link HandOverYield}); {@code WAIT}, or a pending promise of this JVM, bars attempts ({@link
+ * #mayAttemptLocked}) until the next holder listens (a line to it is up) or the grace runs out,
+ * looking for it every {@link #LOOK_NANOS}.
  */
 final class KeyWakeLine {
     /**
@@ -35,6 +48,8 @@ final class KeyWakeLine {
      * port connected to while the holder sits on the other two).
      */
     static final long CONNECTED_POLL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** While attempts are barred: how often to look for the next holder (a connect). */
+    static final long LOOK_NANOS = TimeUnit.MICROSECONDS.toNanos(250);
 
     /** Where the line is; see {@link #state} for the transitions. */
     enum State {
@@ -110,6 +125,11 @@ final class KeyWakeLine {
     private long retryAt;
     private boolean retryAtSet;
     private final WakePolicy policy = new WakePolicy();
+    /** The polling session's place in the key's queue; {@code null} while not polling. */
+    private Ticket ticket;
+    /** Attempts barred (a WAIT, or this JVM's pending promise) until {@link #nextUntil}. */
+    private boolean barred;
+    private long nextUntil;
     /** Lines opened in this JVM, for tests. */
     static final LongAdder OPENED = new LongAdder();
 
@@ -138,6 +158,20 @@ final class KeyWakeLine {
     }
 
     /**
+     * When to attempt again after a failed or barred attempt.
+     *
+     * @param barred the attempt was barred: look for the next holder soon (not before a WAIT's
+     *     delay)
+     * @param now the poller's clock
+     * @param backoffNanos the backoff otherwise
+     * @return nanoseconds from now
+     */
+    long pollNanos(boolean barred, long now, long backoffNanos) {
+        return barred ? Math.max(LOOK_NANOS, retryAtSet ? retryAt - now : 0)
+                : isConnected() ? connectedPollNanos() : backoffNanos;
+    }
+
+    /**
      * After a failed attempt: opens a line if none is up and none is barred.
      *
      * @throws io.github.k3portlock.PortlockException if this process is out of descriptors
@@ -151,12 +185,38 @@ final class KeyWakeLine {
         connectLocked(io);
     }
 
+    /**
+     * Tells whether the poller may attempt now: not while the key is promised to another waiter
+     * (a {@code WAIT} verdict, or this JVM's pending promise), until the next holder listens or
+     * the grace runs out. The chosen waiter's attempt is never barred, and ends the promise.
+     *
+     * @param chosen the attempt follows a {@code YOURS}
+     */
+    boolean mayAttemptLocked(boolean chosen) {
+        if (chosen) {
+            HandOverYield.kept(target);
+            barred = false;
+            return true;
+        }
+        long until = HandOverYield.pendingUntil(target);
+        if (until != 0 && (!barred || until - nextUntil > 0)) {
+            barred = true;
+            nextUntil = until;
+        }
+        if (barred && System.nanoTime() - nextUntil >= 0) { // the promise's clock, not the poller's
+            barred = false; // the grace ran out: attempt as usual
+        }
+        return !barred;
+    }
+
     /** Drops the line: the poller stops polling (it holds, idles, or retires). */
     void stopLocked(Io io) {
         dropLocked(io);
         moveTo(State.NONE);
         retryAtSet = false;
         policy.reset();
+        ticket = null;
+        barred = false;
     }
 
     /** The attempt a reset caused has failed: count it. */
@@ -209,7 +269,11 @@ final class KeyWakeLine {
         channel = ch;
         moveTo(State.CONNECTING);
         long g = ++gen;
-        io.start = () -> WakeLoop.get().connect(ch, address, target.key(),
+        if (ticket == null) {
+            ticket = Ticket.issue(); // the session's first line
+        }
+        ByteBuffer sent = ticket.encode(); // now: the session may end before the I/O starts
+        io.start = () -> WakeLoop.get().connect(ch, address, target.key(), sent,
                 new WakeLoop.Listener() {
                     @Override
                     public void connectDone(boolean connected) {
@@ -217,8 +281,8 @@ final class KeyWakeLine {
                     }
 
                     @Override
-                    public void ended(boolean reset) {
-                        poller.wakeEnded(g, reset);
+                    public void ended(WakeLine.Result result, long waitMicros) {
+                        poller.wakeEnded(g, result, waitMicros);
                     }
                 });
     }
@@ -246,6 +310,10 @@ final class KeyWakeLine {
             return;
         }
         moveTo(State.CONNECTED);
+        if (barred) {
+            barred = false; // the next holder listens: our ticket is in its queue
+            HandOverYield.kept(target);
+        }
     }
 
     /** The connect failed (refused, reset, or to itself): the next port, or none. */
@@ -259,22 +327,32 @@ final class KeyWakeLine {
         // polling finds it; a new line is tried only a sleep time later, so that a holder that
         // never listens does not cost a round of connects per poll.
         moveTo(State.NONE);
-        retryAt = now + sleepNanos;
+        retryAt = barred ? now : now + sleepNanos; // barred: the next look comes soon
         retryAtSet = true;
     }
 
     /**
      * The read of line {@code g} ended.
      *
-     * @return {@code true} if this is a wake of the current line: attempt now
+     * @return how, or {@code null} if nothing follows (that line was dropped meanwhile, or the
+     *     peer is a stranger); after {@code WAIT} attempts are barred for the grace
      */
-    boolean endedLocked(long g, boolean reset, Io io) {
+    WakeLine.Result endedLocked(long g, WakeLine.Result result, long waitMicros, long now,
+            Io io) {
         if (g != gen || state != State.CONNECTED) {
-            return false;
+            return null;
         }
         dropLocked(io);
-        moveTo(reset ? State.NONE : State.OFF);
-        return reset;
+        moveTo(result == WakeLine.Result.STRANGER ? State.OFF : State.NONE);
+        if (result == WakeLine.Result.WAIT) {
+            // No look for the next holder before our turn comes near (the holder's guess).
+            long delay = TimeUnit.MICROSECONDS.toNanos(waitMicros);
+            retryAt = now + delay;
+            retryAtSet = true;
+            barred = true;
+            nextUntil = System.nanoTime() + Math.max(HandOverYield.GRACE_NANOS, delay);
+        }
+        return result == WakeLine.Result.STRANGER ? null : result;
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.github.k3portlock.async;
 
 import io.github.k3portlock.internal.Descriptors;
+import io.github.k3portlock.internal.Ticket;
+import io.github.k3portlock.internal.WakeLine;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -35,8 +37,13 @@ final class WakeLoop implements Runnable {
         /** The connect completed ({@code true}), or failed or timed out ({@code false}). */
         void connectDone(boolean connected);
 
-        /** The read ended: {@code reset} by the holder's close, or the peer answered. */
-        void ended(boolean reset);
+        /**
+         * The read ended: {@code RESET} by the holder's close, {@code YOURS} or {@code WAIT} (the
+         * holder's verdict, {@link io.github.k3portlock.internal.HandOver}), or {@code STRANGER}
+         * (other data, or an orderly close); {@code waitMicros} is the delay that came with a
+         * {@code WAIT}.
+         */
+        void ended(WakeLine.Result result, long waitMicros);
     }
 
     /**
@@ -66,13 +73,17 @@ final class WakeLoop implements Runnable {
         final String key;
         final Listener listener;
         final long connectBy;
+        /** The waiter's ticket, written as soon as the line is connected. */
+        final ByteBuffer ticket;
         boolean connecting = true;
 
-        Line(SocketChannel channel, String key, Listener listener, long connectBy) {
+        Line(SocketChannel channel, String key, Listener listener, long connectBy,
+                ByteBuffer ticket) {
             this.channel = channel;
             this.key = key;
             this.listener = listener;
             this.connectBy = connectBy;
+            this.ticket = ticket;
         }
     }
 
@@ -80,7 +91,7 @@ final class WakeLoop implements Runnable {
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     /** Lines still connecting; touched by the loop thread only. */
     private final List<Line> connecting = new ArrayList<>();
-    private final ByteBuffer scratch = ByteBuffer.allocate(1);
+    private final ByteBuffer scratch = ByteBuffer.allocate(Ticket.WAIT_LENGTH);
 
     private WakeLoop(Selector selector) {
         this.selector = selector;
@@ -91,12 +102,15 @@ final class WakeLoop implements Runnable {
     }
 
     /**
-     * Connects {@code ch} (open, non-blocking, options set) to {@code address}, then reads it
-     * until the peer resets or answers; {@code listener} hears of each.
+     * Connects {@code ch} (open, non-blocking, options set) to {@code address}, writes
+     * {@code ticket}, then reads it until the peer resets or answers; {@code listener} hears of
+     * each.
      */
-    void connect(SocketChannel ch, InetSocketAddress address, String key, Listener listener) {
+    void connect(SocketChannel ch, InetSocketAddress address, String key, ByteBuffer ticket,
+            Listener listener) {
         submit(() -> {
-            Line line = new Line(ch, key, listener, System.nanoTime() + CONNECT_TIMEOUT_NANOS);
+            Line line = new Line(ch, key, listener, System.nanoTime() + CONNECT_TIMEOUT_NANOS,
+                    ticket);
             boolean connected;
             try {
                 ch.register(selector, SelectionKey.OP_CONNECT, line);
@@ -179,22 +193,35 @@ final class WakeLoop implements Runnable {
             connected(line);
             return;
         }
-        boolean reset;
+        WakeLine.Result result;
         try {
             scratch.clear();
-            if (line.channel.read(scratch) == 0) {
+            int n = line.channel.read(scratch);
+            if (n == 0) {
                 return; // nothing after all: read on
             }
-            reset = false; // data or an orderly close: no lock holder
+            byte b = scratch.get(0);
+            result = n < 0 ? WakeLine.Result.STRANGER // an orderly close: no lock holder
+                    : b == Ticket.YOURS ? WakeLine.Result.YOURS
+                    : b == Ticket.WAIT ? WakeLine.Result.WAIT : WakeLine.Result.STRANGER;
         } catch (IOException | RuntimeException e) {
-            reset = true; // "Connection reset": the holder closed its port
+            result = WakeLine.Result.RESET; // "Connection reset": the holder closed its port
         }
+        long waitMicros = result == WakeLine.Result.WAIT && scratch.position() == Ticket.WAIT_LENGTH
+                ? scratch.getInt(1) & 0xFFFF_FFFFL : 0;
         cancel(line.channel);
-        line.listener.ended(reset);
+        line.listener.ended(result, waitMicros);
     }
 
     private void connected(Line line) {
         line.connecting = false;
+        try {
+            line.channel.write(line.ticket); // 24 bytes into an empty send buffer: all of them
+        } catch (IOException | RuntimeException e) {
+            cancel(line.channel);
+            line.listener.connectDone(false); // reset at once: as refused
+            return;
+        }
         SelectionKey k = line.channel.keyFor(selector);
         if (k != null && k.isValid()) {
             k.interestOps(SelectionKey.OP_READ);

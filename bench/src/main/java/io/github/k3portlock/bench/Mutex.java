@@ -52,6 +52,8 @@ public interface Mutex extends AutoCloseable {
         PORTLOCK("Portlock.acquire, 10 ms polling (default)", true),
         /** {@link Portlock#acquire()} polling every 1 ms, one instance each. */
         PORTLOCK_1MS("Portlock.acquire, 1 ms polling", true),
+        /** {@link Portlock.Builder#barging(boolean) barging}: a releaser may take it again. */
+        PORTLOCK_BARGING("Portlock.acquire, barging (unfair)", true),
         /** One {@link Portlock} shared by the threads: a release signals the waiting thread. */
         PORTLOCK_SHARED("Portlock.acquire, one instance shared by the threads", false),
         /** {@code FileChannel.lock()}: the kernel wakes the waiter. */
@@ -141,6 +143,10 @@ public interface Mutex extends AutoCloseable {
                 case PORTLOCK_1MS:
                     out.add(portlock(key, Duration.ofMillis(1)));
                     break;
+                case PORTLOCK_BARGING:
+                    out.add(portlock(Portlock.builder(key).timeout(PATIENCE).barging(true)
+                            .build()));
+                    break;
                 case PORTLOCK_SHARED:
                     if (shared == null) {
                         shared = portlock(key, Duration.ofMillis(10));
@@ -176,7 +182,10 @@ public interface Mutex extends AutoCloseable {
     }
 
     private static Mutex portlock(String key, Duration sleep) {
-        Portlock lock = new Portlock(key, PATIENCE, sleep);
+        return portlock(new Portlock(key, PATIENCE, sleep));
+    }
+
+    private static Mutex portlock(Portlock lock) {
         return new Mutex() {
             @Override
             public void lock() {

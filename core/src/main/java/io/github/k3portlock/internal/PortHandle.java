@@ -28,6 +28,8 @@ public final class PortHandle implements LockHandle {
     private final Closeable[] sockets;
     /** Bit {@code i} set: the key's port {@code i} is one of {@code sockets}. */
     private final int heldMask;
+    /** {@code nanoTime} when the quorum was taken: the hand-over's guess at a turn's length. */
+    private final long takenAt;
     private final LeakWatch leak;
     /** The original's Linux name, closed before the ports, or {@link NameBinder#NONE}. */
     private final Closeable name;
@@ -46,6 +48,7 @@ public final class PortHandle implements LockHandle {
         this.sockets = sockets;
         this.heldMask = heldMask;
         this.leak = LeakWatch.watch(this, target.key(), target.toString());
+        this.takenAt = System.nanoTime();
     }
 
     /**
@@ -86,7 +89,9 @@ public final class PortHandle implements LockHandle {
     }
 
     /**
-     * Closes the original's Linux name if held, then the held sockets, once. Never throws (but a
+     * Hands the key over to the oldest waiter ({@link HandOver}: its lines are accepted first),
+     * closes the original's Linux name if held, then the held sockets from the highest port down
+     * (the lowest, which waiters watch, last), once. Never throws (but a
      * {@link VirtualMachineError}): a close that fails, out of descriptors or otherwise, is logged
      * on the {@code io.github.k3portlock} logger and the remaining sockets are still closed;
      * close(2) of a listening socket frees the port even when it reports an error, and there is
@@ -94,18 +99,32 @@ public final class PortHandle implements LockHandle {
      */
     @Override
     public void release() {
+        release(true);
+    }
+
+    /**
+     * As {@link #release()} with {@code fair}: the oldest waiter is told it is next and this JVM
+     * promises not to take the key again before that waiter had its turn ({@link HandOver},
+     * {@link HandOverYield}). Without (a barging lock), nothing is accepted: the close resets
+     * every waiter's line, they race, and this JVM may take the key again at once; a release costs
+     * no accept.
+     *
+     * @param fair whether to hand the key over to the oldest waiter
+     */
+    public void release(boolean fair) {
         if (!RELEASED.compareAndSet(this, 0, 1)) {
             return;
         }
         leak.released();
         Quorum.publishRelease();
+        HandOver lines = fair ? HandOver.collect(target, sockets) : null; // before any close
         VirtualMachineError fatal = null;
         try {
             Descriptors.close(name, target.key(), -1, null); // first: acquirers take it last
         } catch (VirtualMachineError e) {
             fatal = e;
         }
-        for (int i = 0; i < sockets.length; i++) {
+        for (int i = sockets.length - 1; i >= 0; i--) { // the lowest, which waiters watch, last
             try {
                 sockets[i].close();
             } catch (VirtualMachineError e) {
@@ -113,6 +132,10 @@ public final class PortHandle implements LockHandle {
             } catch (Throwable e) {
                 Descriptors.closeFailed(target.key(), ports().get(i), e);
             }
+        }
+        if (lines != null) {
+            // The ports are closed: the chosen waiter can bind at once.
+            lines.deliver(true, System.nanoTime() - takenAt);
         }
         if (fatal != null) {
             throw fatal;

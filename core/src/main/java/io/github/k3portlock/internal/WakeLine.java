@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.SocketChannel;
 import java.util.List;
@@ -14,13 +15,15 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A blocking waiter's line to the holder of a key: a TCP connection to one of the key's ports on
- * which a holder listens. The holder never accepts it; the kernel completes the handshake and
- * queues it on the listening socket. When the holder closes that socket (release, crash,
- * {@code kill -9}) the kernel resets the queued connection and {@link #await} returns at once.
+ * which a holder listens, on which the waiter {@linkplain #send sends} its {@link Ticket}. The
+ * holder accepts it only when it releases ({@link HandOver}) and answers {@link Result#YOURS} or
+ * {@link Result#WAIT}; a holder that cannot answer (a crash, {@code kill -9}) or does not (an
+ * older version) makes the kernel reset the line: {@link #await} returns at once either way.
  * Not thread-safe: one waiting thread owns it.
  *
- * <p>Only a reset counts as a wake. A peer that answers with data or an orderly close is not a
- * lock holder (a stranger's server on one of the ports): the line is dropped and the waiter polls.
+ * <p>Only a verdict or a reset counts as a wake. A peer that answers with other data or an
+ * orderly close is not a lock holder (a stranger's server on one of the ports): the line is
+ * dropped and the waiter polls.
  * Whatever cannot be connected to (a free port, the Python original's bind without listen, a full
  * accept queue that drops the handshake) leaves the waiter polling every {@code sleepTime}, as
  * before: a connect never waits longer than the pause it replaces.
@@ -32,8 +35,12 @@ import java.util.concurrent.TimeUnit;
 public final class WakeLine implements AutoCloseable {
     /** How a {@link #await wait} ended. */
     public enum Result {
-        /** The holder closed its port: attempt now. */
+        /** The holder closed its port without a verdict (a crash, a barging release): attempt. */
         RESET,
+        /** The holder released and chose this waiter ({@link Ticket#YOURS}): attempt now. */
+        YOURS,
+        /** The holder released to an older waiter ({@link Ticket#WAIT}): see {@link HandOver}. */
+        WAIT,
         /** Nothing happened within the time given: poll as usual; the line stays up. */
         TIMED_OUT,
         /** The peer is no lock holder (it sent data, or closed in order): the line is closed. */
@@ -45,6 +52,8 @@ public final class WakeLine implements AutoCloseable {
     private final SocketChannel channel;
     private final InputStream in;
     private boolean closed;
+    /** The delay of the last {@code WAIT} verdict, see {@link #waitMicros()}. */
+    private int waitMicros;
 
     private WakeLine(LockPorts target, int port, SocketChannel channel) throws IOException {
         this.target = target;
@@ -55,7 +64,9 @@ public final class WakeLine implements AutoCloseable {
 
     /**
      * Connects to the first of {@code target}'s ports that accepts a connection, trying them in
-     * order, within {@code nanos} in all.
+     * order, within {@code nanos} in all. That is the lowest port the holder holds: the one it
+     * binds first, accepts the waiters' lines on, and closes last ({@link PortHandle#release()}),
+     * so a wake by its close finds the others free already.
      *
      * @param target the key's ports
      * @param nanos how long connecting may take (it replaces a pause of that length)
@@ -128,8 +139,9 @@ public final class WakeLine implements AutoCloseable {
      * Waits up to {@code nanos} for the holder to close the port.
      *
      * @param nanos how long, positive; waits at least a millisecond (the socket timeout's unit)
-     * @return how it ended; after {@link Result#RESET} and {@link Result#STRANGER} the line is
-     *     closed
+     * @return how it ended; after {@link Result#RESET}, {@link Result#WAIT} and
+     *     {@link Result#STRANGER} the line is closed; after {@link Result#YOURS} the caller closes
+     *     it once it has attempted (the holder resets it anyway)
      * @throws PortlockException if the thread is interrupted (the line is then closed and the
      *     interrupt status set)
      */
@@ -141,8 +153,23 @@ public final class WakeLine implements AutoCloseable {
         try {
             channel.socket().setSoTimeout(millis(nanos));
             int b = in.read();
-            // Data, or an orderly close: not the holder of a lock port, which never accepts.
             failure = new IOException(b < 0 ? "end of stream" : "data");
+            if (b == Ticket.YOURS) {
+                failure = null; // closed by the caller after its attempt: attempt first
+                return Result.YOURS;
+            }
+            if (b == Ticket.WAIT) {
+                waitMicros = 0;
+                for (int i = 1; i < Ticket.WAIT_LENGTH; i++) {
+                    int next = in.read(); // sent with the verdict: buffered already
+                    if (next < 0) {
+                        break;
+                    }
+                    waitMicros = waitMicros << 8 | next;
+                }
+                return Result.WAIT;
+            }
+            // Other data, or an orderly close: not the holder of a lock port.
             return Result.STRANGER;
         } catch (SocketTimeoutException e) {
             if (!Thread.currentThread().isInterrupted()) {
@@ -162,6 +189,35 @@ public final class WakeLine implements AutoCloseable {
                 closed = true;
                 Descriptors.close(channel, target.key(), port, null);
             }
+        }
+    }
+
+    /**
+     * Returns the delay that came with the last {@link Result#WAIT}: how long to let pass before
+     * looking for the next holder.
+     *
+     * @return microseconds, 0 if none came
+     */
+    public long waitMicros() {
+        return waitMicros & 0xFFFF_FFFFL;
+    }
+
+    /**
+     * Writes the waiter's ticket; the kernel buffers it until the holder accepts the line.
+     *
+     * @param ticket the ticket
+     * @return {@code false} if the line is down (it is then closed): poll
+     */
+    public boolean send(Ticket ticket) {
+        try {
+            ByteBuffer b = ticket.encode();
+            while (b.hasRemaining()) {
+                channel.write(b); // 24 bytes into an empty send buffer: never blocks
+            }
+            return true;
+        } catch (IOException | RuntimeException e) {
+            close();
+            return false;
         }
     }
 

@@ -14,12 +14,16 @@ import java.nio.channels.NetworkChannel;
 public final class WakePolicy {
     /**
      * Wakes in a row whose attempt failed, after which the waiter opens no line for one sleep
-     * time. One: a waiter that lost a wake (to another waiter, or to the releaser taking the lock
-     * again) sits out one sleep time, so that at each release only some of many contending
-     * processes wake and they do not crowd the new holder off the CPU (BENCHMARKS.md, wake on
-     * release).
+     * time. Two. A release hands the key to one waiter and tells the others to wait
+     * ({@link HandOver}), so a wake without a verdict comes from a crashed holder, an older
+     * version, or a peer that is no holder. A crashed holder's lines may be reset before all of
+     * its ports are closed (the kernel closes a dying process's descriptors in number order): the
+     * first failed attempt reconnects (to the rest of the dying holder, or to the winner of the
+     * race, in whose queue the waiter keeps its ticket). A second in a row sits out one sleep
+     * time, so that a peer that resets every connection is not spun on, and a herd of losers
+     * stays small.
      */
-    public static final int MAX_FUTILE_WAKES = 1;
+    public static final int MAX_FUTILE_WAKES = 2;
 
     /** Wakes in a row whose attempt failed; below {@link #MAX_FUTILE_WAKES}. */
     private int futileWakes;
