@@ -151,9 +151,20 @@ public final class HandOver {
     }
 
     /**
+     * Records this JVM's promise if a waiter with a ticket is queued: called before the holder
+     * closes its ports, so that no attempt of this JVM (a waiter's timer, the chosen waiter
+     * itself) can take the key and end the promise before it is made.
+     */
+    public void promise() {
+        if (oldest() >= 0) {
+            HandOverYield.promised(target);
+        }
+    }
+
+    /**
      * Answers every line, once the holder's ports are closed: {@link Ticket#YOURS} to the oldest
      * live ticket (the next oldest if that line fails), {@link Ticket#WAIT} to the other waiters;
-     * then resets every line, and records the promise if a waiter was chosen.
+     * then resets every line; ends the promise ({@link #promise()}) if no waiter could be told.
      *
      * <p>A waiter told to wait must be queued again (on the next holder's port) before its turn,
      * but no sooner: the {@code r}-th in line after the chosen one is told to let (r - 1) x 3/4
@@ -161,23 +172,23 @@ public final class HandOver {
      * wakes about two waiters, not all of them (each wake costs a reconnection). A wrong guess
      * costs that waiter a turn, never its place: it keeps its ticket.
      *
-     * @param promise whether this JVM promises not to take the key before the chosen waiter
-     *     (the fair default; a barging lock does not)
+     * @param promise whether {@link #promise()} was called, so that the promise must end when
+     *     no waiter could be told
      * @param heldNanos how long this holder held the key, the guess at the time between turns
      */
     public void deliver(boolean promise, long heldNanos) {
         try {
             int chosen;
+            boolean promised = promise && oldest() >= 0;
             // The oldest first, at once: the chosen waiter wakes while the others are answered.
             while ((chosen = oldest()) >= 0 && !answer(chosen, Ticket.YOURS, 0)) {
                 // that waiter left meanwhile (answer marked it GONE): the next oldest
             }
             if (chosen >= 0) {
                 chose = true;
-                if (promise) {
-                    HandOverYield.promised(target);
-                }
                 sent[chosen] = Sent.GONE; // answered
+            } else if (promised) {
+                HandOverYield.kept(target); // every candidate left: nobody to wait for
             }
             long stepMicros = Math.max(0, heldNanos) / 1_000 * 3 / 4;
             int rank = 0;

@@ -118,6 +118,9 @@ public final class PortHandle implements LockHandle {
         leak.released();
         Quorum.publishRelease();
         HandOver lines = fair ? HandOver.collect(target, sockets) : null; // before any close
+        if (lines != null) {
+            lines.promise(); // before any close too: no attempt of ours can beat the promise
+        }
         VirtualMachineError fatal = null;
         try {
             Descriptors.close(name, target.key(), -1, null); // first: acquirers take it last

@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -109,6 +110,38 @@ class HandOverTest {
         assertTrue(waitMicros(young) > 0, "the one after it later");
         for (SocketChannel c : List.of(young, oldest, middle)) {
             c.close();
+        }
+        Fds.awaitSockets(fds, Await.PATIENCE);
+    }
+
+    @Test
+    void thePromiseExistsBeforeThePortsAreFree() throws Exception {
+        // Regression: the promise used to be made after the ports closed and YOURS was written,
+        // so an attempt of this JVM (a chosen waiter here, a waiter's timer) could take the key
+        // first and a late promise then kept this JVM out for the whole grace. A thread that
+        // binds the ports the moment they are free must find the promise already made.
+        LockPorts target = PortFixtures.freePorts();
+        long fds = Fds.sockets();
+        for (int round = 0; round < 30; round++) {
+            PortHandle holder = hold(target);
+            SocketChannel chosen = line(holder, ticket(100, round));
+            AtomicLong promiseSeen = new AtomicLong(-1);
+            Thread binder = new Thread(() -> {
+                PortHandle h;
+                while ((h = Quorum.tryAcquire(target, PortBinder.DEFAULT)) == null) {
+                    Thread.onSpinWait();
+                }
+                promiseSeen.set(HandOverYield.pendingUntil(target));
+                h.release(false);
+            });
+            binder.start();
+            holder.release();
+            binder.join(30_000);
+            assertNotEquals(0L, promiseSeen.get(),
+                    "round " + round + ": the ports were free before the promise was made");
+            assertEquals(Ticket.YOURS, verdict(chosen));
+            HandOverYield.kept(target);
+            chosen.close();
         }
         Fds.awaitSockets(fds, Await.PATIENCE);
     }
