@@ -56,7 +56,10 @@ class FifoOrderTest {
         Fds.awaitSockets(fds, Await.PATIENCE);
     }
 
-    /** An acquire on another thread: which turn it got (1 = first). */
+    /**
+     * An acquire on a thread of its own (not the common pool, which may run one task at a time
+     * on a small machine: the younger waiter would then never queue): which turn it got.
+     */
     private static CompletableFuture<Integer> takeTurn(LockPorts target, AtomicInteger order) {
         Portlock lock = Portlock.builder(target.key()).timeout(Duration.ofSeconds(60))
                 .sleepTime(Duration.ofSeconds(20)).build();
@@ -65,7 +68,7 @@ class FifoOrderTest {
             int turn = order.incrementAndGet();
             lock.release();
             return turn;
-        });
+        }, task -> new Thread(task, "fifo-waiter").start());
     }
 
     /**
