@@ -53,12 +53,14 @@ class WakeTest {
 
     /** {@code acquire()} on another thread, which releases at once: the instant it got it. */
     private static CompletableFuture<Long> acquireAndRelease(Portlock lock) {
+        // A thread of its own: on Java 25 the default executor is the common pool even at
+        // parallelism 1, where a second blocked waiter would not start on a 2-core machine.
         return CompletableFuture.supplyAsync(() -> {
             lock.acquire();
             long at = System.nanoTime();
             lock.release();
             return at;
-        });
+        }, task -> new Thread(task, "waiter").start());
     }
 
     private static void assertWokenWellBeforePoll(CompletableFuture<Long> acquired, long freedAt,
