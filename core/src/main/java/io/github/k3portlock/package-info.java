@@ -7,8 +7,9 @@
  * a release hands the lock to the oldest ticket, in any process, and this JVM does not take the
  * key again before that waiter had its turn (at most 20 ms if it never comes). A waiter is
  * overtaken only by older tickets, by a process whose very first attempt lands in the hand-over
- * gap (it had not queued yet), and by locks that only poll (the Python original, a barging lock);
- * after being overtaken it keeps its ticket and is first at the next release. A crash of the
+ * gap (it had not queued yet), by anyone when the chosen waiter does not bind within the grace
+ * (it died or was not scheduled), and by locks that only poll (the Python original, a barging
+ * lock); after being overtaken it keeps its ticket and is first at the next release. A crash of the
  * holder wakes every waiter and they race once. Shared holds ({@link LockMode#SHARED}) hand
  * nothing over.
  * {@link io.github.k3portlock.Portlock.Builder#barging(boolean) Portlock.Builder.barging(true)}

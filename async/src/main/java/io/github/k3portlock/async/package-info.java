@@ -19,18 +19,21 @@
  *
  * <p>After a failed attempt, the key's poller connects to a port of the key on which the holder
  * listens (every {@link io.github.k3portlock.Portlock} and {@code AsyncPortlock} holder does): one
- * connection per key per instance, shared by all of that key's waiters. When the holder closes the
- * port (release, crash, {@code kill -9}), the kernel resets the connection and the poller attempts
- * at once, instead of at its next poll. While connected, the key is polled only every {@code
- * max(sleepTime, 1 s)}, as a safety net; where no port accepts a connection (free ports, the Python
- * original's bind without listen, a full accept queue) polling goes on as above. The connections
+ * connection per key per instance, shared by all of that key's waiters, with a ticket (its wait
+ * start). On release the holder accepts the queued connections and tells the oldest ticket
+ * "yours", the others "wait" (see "Fairness" on the {@code io.github.k3portlock} package page); a
+ * crash or {@code kill -9} resets them; either way the poller attempts at once (or, told to wait,
+ * when the next holder listens), instead of at its next poll. While connected, the key is polled
+ * only every {@code max(sleepTime, 1 s)}, as a safety net; where no port accepts a connection
+ * (free ports, the Python original's bind without listen, a full accept queue) polling goes on
+ * as above. The connections
  * are non-blocking {@link java.nio.channels.SocketChannel}s served by a single daemon thread
  * ({@code k3portlock-async-wake-1}, started with the first connection of the JVM) waiting in one
  * {@link java.nio.channels.Selector}, on which the attempt after a reset runs. The last waiter of
  * a key leaving (acquired, cancelled, timed out) closes its connection with a reset
  * ({@code SO_LINGER=0}), as a blocking waiter does: no {@code CLOSE_WAIT} is left on the holder's
  * port, and no {@code FIN_WAIT2} or {@code TIME_WAIT} here. Each closed connection still takes a
- * place in the holder's accept queue until the holder releases (the holder never accepts); once
+ * place in the holder's accept queue until the holder releases (it accepts only then); once
  * the queue of one port is full, a connect there times out and the next port of the key is
  * tried.
  *

@@ -140,9 +140,14 @@ public final class ModeHold {
         }
         try {
             PortHandle h = Quorum.tryAcquire(unnamed, SHARED_BINDER);
-            if (h != null && !nameIsFree()) {
-                h.release();
-                return null;
+            try {
+                if (h != null && !nameIsFree()) {
+                    h.release();
+                    return null;
+                }
+            } catch (RuntimeException | Error e) {
+                h.release(); // a failure checking the name (out of descriptors): no hold is kept
+                throw e;
             }
             return h;
         } finally {
